@@ -1,0 +1,1 @@
+"""Adapters: files, JSON, terminals and databases in; domain objects out, and back."""

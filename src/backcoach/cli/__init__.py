@@ -1,0 +1,1 @@
+"""The ``backcoach`` command. Subcommand modules are imported only when they run."""

@@ -1,0 +1,129 @@
+"""``backcoach assess --case FILE`` and ``--batch FILE``: the machine interface of shared/spec."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from typing import IO, Any
+
+from backcoach.adapters.caseio import CaseError, parse_case_text
+from backcoach.adapters.result_json import ResultWriter
+from backcoach.cli.engine import assessor, catalog
+from backcoach.cli.errors import EXIT_OK, EXIT_SOME_BAD_LINES, UserError
+
+# A valid case is a few kilobytes (text is capped at 5,000 characters); anything far larger
+# is refused before it is parsed.
+MAX_CASE_BYTES = 1 << 20
+_TOO_LONG = b"\0too long"
+
+
+def _open_input(path: str) -> IO[bytes]:
+    if path == "-":
+        if sys.stdin is None or sys.stdin.closed:
+            raise UserError("cannot read standard input: it is closed")
+        return sys.stdin.buffer
+    try:
+        return open(path, "rb")
+    except FileNotFoundError:
+        raise UserError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise UserError(f"{path}: is a directory, not a case file") from None
+    except OSError as exc:
+        raise UserError(f"{path}: cannot open ({exc.strerror})") from None
+
+
+def _label(path: str) -> str:
+    return "standard input" if path == "-" else path
+
+
+def run_case(path: str, out: IO[str], *, as_json: bool, color: bool) -> int:
+    fh = _open_input(path)
+    try:
+        data = fh.read(MAX_CASE_BYTES + 1)
+    except OSError as exc:
+        raise UserError(f"{_label(path)}: cannot read ({exc.strerror})") from None
+    finally:
+        if fh is not getattr(sys.stdin, "buffer", None):
+            fh.close()
+    if len(data) > MAX_CASE_BYTES:
+        raise UserError(f"{_label(path)}: larger than 1 MB, which no case file is")
+    if not data.strip():
+        raise UserError(f"{_label(path)}: the file is empty; expected one JSON case")
+    known = assessor().triage.index.bit
+    try:
+        case = parse_case_text(data, known)
+    except CaseError as exc:
+        raise UserError(f"{_label(path)}: {exc}") from None
+    assessment = assessor().assess(case)
+    if as_json:
+        result = ResultWriter(catalog()).to_dict(assessment)
+        out.write(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
+    else:
+        from backcoach.cli.render import render_assessment
+
+        out.write(render_assessment(assessment, catalog(), color=color))
+    return EXIT_OK
+
+
+def _lines(fh: IO[bytes]) -> Iterator[bytes]:
+    """Lines of at most MAX_CASE_BYTES; a longer line is skipped and marked, never held whole."""
+    readline = fh.readline
+    while True:
+        line = readline(MAX_CASE_BYTES + 1)
+        if not line:
+            return
+        if len(line) > MAX_CASE_BYTES and not line.endswith(b"\n"):
+            while True:
+                rest = readline(MAX_CASE_BYTES)
+                if not rest or rest.endswith(b"\n"):
+                    break
+            yield _TOO_LONG
+            continue
+        yield line
+
+
+def run_batch(path: str, out: IO[str]) -> int:
+    fh = _open_input(path)
+    engine = assessor()
+    known = engine.triage.index.bit
+    writer = ResultWriter(catalog())
+    encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+    bad: list[str] = []
+    buffer: list[str] = []
+    count = 0
+    try:
+        for count, line in enumerate(_lines(fh), start=1):
+            try:
+                if line is _TOO_LONG:
+                    raise CaseError(None, "line is longer than 1 MB, which no case is")
+                if not line.strip():
+                    raise CaseError(None, "empty line; expected one JSON case")
+                case = parse_case_text(line, known)
+            except CaseError as exc:
+                error = f"line {count}: {exc}"
+                bad.append(error)
+                item: dict[str, Any] = {"line": count, "id": exc.case_id, "error": str(exc)}
+                buffer.append(encode(item))
+            else:
+                buffer.append(encode(writer.to_dict(engine.assess(case))))
+            if len(buffer) >= 512:
+                out.write("\n".join(buffer) + "\n")
+                buffer.clear()
+    except OSError as exc:
+        raise UserError(f"{_label(path)}: cannot read ({exc.strerror})") from None
+    finally:
+        if fh is not getattr(sys.stdin, "buffer", None):
+            fh.close()
+    if buffer:
+        out.write("\n".join(buffer) + "\n")
+    out.flush()
+    if count == 0:
+        raise UserError(f"{_label(path)}: the file is empty; expected JSON Lines, one case a line")
+    if bad:
+        print(
+            f"backcoach: {len(bad)} of {count} lines were not valid cases; first: {bad[0]}",
+            file=sys.stderr,
+        )
+        return EXIT_SOME_BAD_LINES
+    return EXIT_OK

@@ -1,0 +1,118 @@
+"""Entry point: ``backcoach <command>``.
+
+Kept light on purpose: ``backcoach assess --case FILE --json`` is meant to start in a few
+tens of milliseconds, so each command imports what it needs only when it runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from backcoach import __version__
+from backcoach.cli.errors import UserError
+
+Handler = Callable[[argparse.Namespace], int]
+
+DESCRIPTION = """\
+backcoach helps you answer "why does my back hurt?" It checks for warning signs first,
+then explains the likely causes in plain words. It is not a diagnosis: if you are worried,
+see a doctor. In an emergency call your local emergency number (999 UK, 112 EU, 911 US).
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="backcoach",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"backcoach {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    assess = commands.add_parser(
+        "assess",
+        help="check your back pain: danger signs first, then likely causes",
+        description="Without --case or --batch, runs the interview in the terminal.",
+    )
+    source = assess.add_mutually_exclusive_group()
+    source.add_argument("--case", metavar="FILE", help="assess one case file (JSON; - for stdin)")
+    source.add_argument(
+        "--batch", metavar="FILE", help="assess JSON Lines, one case a line (- for stdin)"
+    )
+    assess.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    assess.add_argument(
+        "--save", metavar="FILE", help="interview: save your answers as a case file"
+    )
+    assess.add_argument(
+        "--no-color", action="store_true", help="plain text without colours (also NO_COLOR=1)"
+    )
+    assess.set_defaults(handler=_assess)
+
+    findings = commands.add_parser("findings", help="list the questions (findings) backcoach knows")
+    findings.add_argument("--json", action="store_true", help="print the catalog as JSON")
+    findings.set_defaults(handler=_findings)
+
+    conditions = commands.add_parser(
+        "conditions", help="list the causes of back pain backcoach can rank"
+    )
+    conditions.add_argument("--json", action="store_true", help="print the catalog as JSON")
+    conditions.set_defaults(handler=_conditions)
+    return parser
+
+
+def _assess(args: argparse.Namespace) -> int:
+    if args.case is not None or args.batch is not None:
+        from backcoach.cli import assess_files
+
+        if args.save:
+            raise UserError(
+                "--save belongs to the interview; it cannot be used with --case or --batch"
+            )
+        if args.batch is not None:
+            return assess_files.run_batch(args.batch, sys.stdout)
+        return assess_files.run_case(args.case, sys.stdout, as_json=args.json, color=_color(args))
+    from backcoach.cli import interview
+
+    return interview.run(save=args.save, as_json=args.json, color=_color(args))
+
+
+def _findings(args: argparse.Namespace) -> int:
+    from backcoach.cli import catalogs
+
+    return catalogs.show_findings(sys.stdout, as_json=args.json)
+
+
+def _conditions(args: argparse.Namespace) -> int:
+    from backcoach.cli import catalogs
+
+    return catalogs.show_conditions(sys.stdout, as_json=args.json)
+
+
+def _color(args: argparse.Namespace) -> bool:
+    import os
+
+    if getattr(args, "no_color", False) or os.environ.get("NO_COLOR"):
+        return False
+    return sys.stdout.isatty()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Handler | None = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return 0
+    try:
+        return handler(args)
+    except UserError as exc:
+        print(f"backcoach: error: {exc}", file=sys.stderr)
+        return exc.exit_status
+    except KeyboardInterrupt:
+        print("\nbackcoach: stopped.", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader went away (e.g. `| head`): not an error worth a traceback.
+        return 0

@@ -1,0 +1,1 @@
+"""Curated content: data files, their pydantic schema, and the loader that validates them."""

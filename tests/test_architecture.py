@@ -1,0 +1,36 @@
+"""The domain core stays pure: standard library and itself, nothing else."""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+DOMAIN = Path(__file__).resolve().parent.parent / "src" / "backcoach" / "domain"
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def test_domain_imports_only_stdlib_and_itself() -> None:
+    offenders = []
+    for path in sorted(DOMAIN.glob("*.py")):
+        for name in imported_modules(path):
+            top = name.split(".")[0]
+            if name.startswith("backcoach.domain") or top in sys.stdlib_module_names:
+                continue
+            offenders.append(f"{path.name}: {name}")
+    assert offenders == []
+
+
+def test_the_check_sees_imports() -> None:
+    # Guard against a walker that finds nothing and so always passes.
+    assert "backcoach.domain.model" in imported_modules(DOMAIN / "triage.py")
