@@ -133,8 +133,8 @@ def test_unknown_source_is_named(data_copy: Path) -> None:
 def test_a_red_flag_required_absent_is_refused(data_copy: Path) -> None:
     edit(
         data_copy / "triage_rules.yaml",
-        "when: {present: [pain_upper_back], absent: [pain_mechanical]}",
-        "when: {present: [pain_upper_back], absent: [fever]}",
+        "absent: [pain_mechanical, pain_widespread]",
+        "absent: [pain_mechanical, fever]",
     )
     with pytest.raises(ContentError, match="red flag 'fever' cannot be required absent"):
         validate_content(str(data_copy))

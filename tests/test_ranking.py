@@ -9,14 +9,24 @@ that should drive it. They guard the numbers in likelihoods.yaml against drift.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import cast
 
 import pytest
 from support import SPEC, needs_shared
 
 from backcoach.content.loader import load_catalog
 from backcoach.domain.assessment import Assessor
-from backcoach.domain.model import ABSENT, PRESENT, Assessment, Case, RankedCondition
+from backcoach.domain.model import (
+    ABSENT,
+    PRESENT,
+    Answer,
+    Assessment,
+    Case,
+    RankedCondition,
+    Sex,
+)
 
 P, A = PRESENT, ABSENT
 
@@ -28,6 +38,22 @@ def assessor() -> Assessor:
 
 def rank(assessor: Assessor, case: Case) -> tuple[RankedCondition, ...]:
     return assessor.assess(case).conditions
+
+
+def make_case(
+    age: int,
+    sex: str,
+    findings: Mapping[str, str],
+    duration_days: int | None = None,
+    name: str | None = None,
+) -> Case:
+    return Case(
+        age=age,
+        sex=cast(Sex, sex),
+        findings=cast(dict[str, Answer], dict(findings)),
+        duration_days=duration_days,
+        id=name,
+    )
 
 
 def describe(ranked: tuple[RankedCondition, ...], n: int = 4) -> str:
@@ -46,13 +72,7 @@ class Scenario:
     raised_by: tuple[str, ...] = ()  # findings that must appear in the top condition's why
 
     def case(self) -> Case:
-        return Case(
-            age=self.age,
-            sex=self.sex,  # type: ignore[arg-type]
-            findings=dict(self.findings),  # type: ignore[arg-type]
-            duration_days=self.duration_days,
-            id=self.name,
-        )
+        return make_case(self.age, self.sex, self.findings, self.duration_days, self.name)
 
 
 SCENARIOS = (
@@ -509,9 +529,9 @@ def test_cauda_equina_example_explains_itself(assessor: Assessor) -> None:
 
 def all_cases() -> list[Case]:
     return [s.case() for s in SCENARIOS] + [
-        Case(age=40, sex="other", findings={}),
-        Case(age=90, sex="male", findings={}, duration_days=36500),
-        Case(age=0, sex="female", findings={}, duration_days=0),
+        make_case(40, "other", {}),
+        make_case(90, "male", {}, 36500),
+        make_case(0, "female", {}, 0),
     ]
 
 
@@ -528,7 +548,7 @@ def test_probabilities_form_a_distribution(assessor: Assessor, case: Case) -> No
 
 
 def test_no_answers_ranks_common_back_pain_first(assessor: Assessor) -> None:
-    ranked = rank(assessor, Case(age=40, sex="female", findings={}))
+    ranked = rank(assessor, make_case(40, "female", {}))
     assert ranked[0].id == "nonspecific_low_back_pain"
     assert ranked[0].raised_by == () and ranked[0].lowered_by == ()
 
@@ -548,8 +568,8 @@ def probability(assessment: Assessment | tuple[RankedCondition, ...], cid: str) 
 
 def test_pid_and_pregnancy_are_near_impossible_for_males(assessor: Assessor) -> None:
     findings = {"pelvic_pain_discharge": P, "abdominal_pain": P, "pain_lower_back": P}
-    male = rank(assessor, Case(age=25, sex="male", findings=dict(findings)))  # type: ignore[arg-type]
-    female = rank(assessor, Case(age=25, sex="female", findings=dict(findings)))  # type: ignore[arg-type]
+    male = rank(assessor, make_case(25, "male", findings))
+    female = rank(assessor, make_case(25, "female", findings))
     assert probability(male, "pelvic_inflammatory_disease") < 0.01
     assert female[0].id == "pelvic_inflammatory_disease"
     assert probability(male, "pregnancy_related") < 0.001
@@ -559,7 +579,7 @@ def test_soreness_fades_with_duration(assessor: Assessor) -> None:
     def doms(days: int) -> float:
         case = SCENARIOS[0].case()
         return probability(
-            rank(assessor, Case(34, "male", case.findings, duration_days=days)),
+            rank(assessor, make_case(34, "male", case.findings, days)),
             "exercise_muscle_soreness",
         )
 
@@ -569,22 +589,22 @@ def test_soreness_fades_with_duration(assessor: Assessor) -> None:
 
 def test_stenosis_and_wear_rise_with_age(assessor: Assessor) -> None:
     findings = {"pain_lower_back": P, "leg_pain_walking_relieved_sitting": P}
-    young = rank(assessor, Case(35, "male", dict(findings), duration_days=120))  # type: ignore[arg-type]
-    old = rank(assessor, Case(75, "male", dict(findings), duration_days=120))  # type: ignore[arg-type]
+    young = rank(assessor, make_case(35, "male", findings, 120))
+    old = rank(assessor, make_case(75, "male", findings, 120))
     assert probability(old, "spinal_stenosis") > 5 * probability(young, "spinal_stenosis")
     assert probability(old, "degenerative_spine") > probability(young, "degenerative_spine")
 
 
 def test_axial_spa_needs_three_months(assessor: Assessor) -> None:
     scenario = next(s for s in SCENARIOS if s.name == "inflammatory-back-pain-at-28")
-    short = rank(assessor, Case(28, "male", dict(scenario.findings), duration_days=20))  # type: ignore[arg-type]
+    short = rank(assessor, make_case(28, "male", scenario.findings, 20))
     assert short[0].id != "axial_spondyloarthritis"
 
 
 def test_red_flags_lower_the_common_mechanical_causes(assessor: Assessor) -> None:
     base = {"pain_lower_back": P, "pain_mechanical": P}
-    calm = rank(assessor, Case(50, "male", dict(base)))  # type: ignore[arg-type]
-    flagged = rank(assessor, Case(50, "male", {**base, "fever": P, "pain_constant_night": P}))  # type: ignore[arg-type]
+    calm = rank(assessor, make_case(50, "male", base))
+    flagged = rank(assessor, make_case(50, "male", {**base, "fever": P, "pain_constant_night": P}))
     assert probability(flagged, "nonspecific_low_back_pain") < probability(
         calm, "nonspecific_low_back_pain"
     )

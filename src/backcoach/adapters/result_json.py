@@ -24,6 +24,10 @@ class ResultWriter:
         self._content_version = catalog.version
         self._questionnaires = questionnaires  # loaded on first use when not given
 
+    def source_text(self, source_id: str) -> str:
+        """How a reason names its source: "organisation: title (year)"."""
+        return self._source_text[source_id]
+
     def to_dict(self, assessment: Assessment) -> dict[str, Any]:
         triage = assessment.triage
         result: dict[str, Any] = {}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import sys
 from collections.abc import Iterator
 from typing import IO, Any
@@ -11,6 +13,7 @@ from backcoach.adapters.caseio import CaseError, parse_case_text
 from backcoach.adapters.result_json import ResultWriter
 from backcoach.cli.engine import assessor, catalog
 from backcoach.cli.errors import EXIT_OK, EXIT_SOME_BAD_LINES, UserError
+from backcoach.domain.model import Case
 
 # A valid case is a few kilobytes (text is capped at 5,000 characters); anything far larger
 # is refused before it is parsed.
@@ -83,15 +86,32 @@ def _lines(fh: IO[bytes]) -> Iterator[bytes]:
         yield line
 
 
+CHUNK = 512  # cases assessed together; larger chunks spill out of the CPU cache
+
+
 def run_batch(path: str, out: IO[str]) -> int:
+    from backcoach.adapters.batch import BatchAssessor
+
     fh = _open_input(path)
     engine = assessor()
     known = engine.triage.index.bit
-    writer = ResultWriter(catalog())
+    batch = BatchAssessor(catalog(), engine, ResultWriter(catalog()))
     encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+    progress = _Progress(fh, path)
     bad: list[str] = []
-    buffer: list[str] = []
+    pending: list[str | Case] = []  # in input order: an error line, or a case to assess
+    waiting = 0
     count = 0
+
+    def flush() -> None:
+        nonlocal waiting
+        results = iter(batch.encode([item for item in pending if not isinstance(item, str)]))
+        out.write("\n".join(item if isinstance(item, str) else next(results) for item in pending))
+        out.write("\n")
+        pending.clear()
+        waiting = 0
+        progress.show(count)
+
     try:
         for count, line in enumerate(_lines(fh), start=1):
             try:
@@ -99,24 +119,22 @@ def run_batch(path: str, out: IO[str]) -> int:
                     raise CaseError(None, "line is longer than 1 MB, which no case is")
                 if not line.strip():
                     raise CaseError(None, "empty line; expected one JSON case")
-                case = parse_case_text(line, known)
+                pending.append(parse_case_text(line, known))
+                waiting += 1
             except CaseError as exc:
-                error = f"line {count}: {exc}"
-                bad.append(error)
+                bad.append(f"line {count}: {exc}")
                 item: dict[str, Any] = {"line": count, "id": exc.case_id, "error": str(exc)}
-                buffer.append(encode(item))
-            else:
-                buffer.append(encode(writer.to_dict(engine.assess(case))))
-            if len(buffer) >= 512:
-                out.write("\n".join(buffer) + "\n")
-                buffer.clear()
+                pending.append(encode(item))
+            if waiting >= CHUNK:
+                flush()
     except OSError as exc:
         raise UserError(f"{_label(path)}: cannot read ({exc.strerror})") from None
     finally:
         if fh is not getattr(sys.stdin, "buffer", None):
             fh.close()
-    if buffer:
-        out.write("\n".join(buffer) + "\n")
+    if pending:
+        flush()
+    progress.done(count)
     out.flush()
     if count == 0:
         raise UserError(f"{_label(path)}: the file is empty; expected JSON Lines, one case a line")
@@ -127,3 +145,29 @@ def run_batch(path: str, out: IO[str]) -> int:
         )
         return EXIT_SOME_BAD_LINES
     return EXIT_OK
+
+
+class _Progress:
+    """A one-line progress report on stderr, only when a person is watching."""
+
+    def __init__(self, fh: IO[bytes], path: str) -> None:
+        self.enabled = sys.stderr is not None and sys.stderr.isatty()
+        self.fh = fh
+        self.size = 0
+        if self.enabled and path != "-":
+            with contextlib.suppress(OSError):
+                self.size = os.fstat(fh.fileno()).st_size
+
+    def show(self, count: int) -> None:
+        if not self.enabled:
+            return
+        text = f"\rassessed {count:,} cases"
+        if self.size:
+            with contextlib.suppress(OSError):
+                text += f" ({100 * self.fh.tell() // self.size}%)"
+        sys.stderr.write(text)
+        sys.stderr.flush()
+
+    def done(self, count: int) -> None:
+        if self.enabled:
+            sys.stderr.write(f"\rassessed {count:,} cases.{' ' * 10}\n")

@@ -203,7 +203,9 @@ class Terminal:
             progress = f"{kind} {step.number} of {step.total}"
         else:
             left = step.total - step.number
-            progress = f"{kind} {step.number}" + (f" (about {left} more)" if left else " (last)")
+            progress = f"{kind} {step.number}" + (
+                f" (about {left} more)" if left else " (probably the last)"
+            )
         self.say()
         self.say(self.dim(progress))
         self.say(self.bold(textwrap.fill(finding.question, WIDTH)))
@@ -274,7 +276,7 @@ def _interview(term: Terminal, *, save_path: Path | None, as_json: bool, out: IO
         if not step.is_safety and not shown_main_heading:
             shown_main_heading = True
             term.say()
-            term.say(term.bold("ABOUT YOUR PAIN"))
+            term.say(term.bold("MORE ABOUT YOUR PAIN"))
             term.para("Only the questions that can still change the result are asked. " + KEYS)
         state = state.with_answer(step.finding.id, term.ask_finding(step))
 
@@ -300,13 +302,11 @@ def _interview(term: Terminal, *, save_path: Path | None, as_json: bool, out: IO
 
 def _ask_numbers(term: Terminal, state: interview.InterviewState) -> interview.InterviewState:
     term.say()
-    term.say(term.bold("YOUR PAIN"))
-    pain = term.ask(
-        "How bad is the pain right now, from 0 (none) to 10 (worst)? (? if unsure) > ",
-        parse_pain,
-    )
+    term.say(term.bold("HOW BAD, AND SINCE WHEN"))
+    term.para("How bad is the pain right now? 0 is no pain, 10 the worst pain you can imagine.")
+    pain = term.ask("Pain now, 0 to 10 (? if unsure) > ", parse_pain)
     term.para("When did this episode of pain begin? For example 3 (days ago), 2w, 3 weeks.")
-    duration = term.ask("How long ago? > ", parse_duration)
+    duration = term.ask("How long ago? (? if unsure) > ", parse_duration)
     return state.with_numbers(pain, duration)
 
 
@@ -333,9 +333,12 @@ def _finish_emergency(
 # --- STarT Back ---------------------------------------------------------------------------
 
 
+STARTBACK_MIN_AGE = 18
+
+
 def _startback_if_relevant(state: interview.InterviewState) -> Questionnaire | None:
-    """STarT Back is validated for low back pain only: skipped when that was answered no."""
-    if state.answer("pain_lower_back") == ABSENT:
+    """STarT Back is validated for adults with low back pain: skipped when that was "no"."""
+    if state.answer("pain_lower_back") == ABSENT or state.age < STARTBACK_MIN_AGE:
         return None
     try:
         from backcoach.content.questionnaires import load_questionnaires
@@ -355,6 +358,7 @@ def _ask_questionnaire(term: Terminal, questionnaire: Questionnaire) -> Question
     term.say(term.bold(f"HOW YOUR BACK AFFECTS YOU: {questionnaire.name}"))
     if questionnaire.copyright:
         term.say(term.dim(textwrap.fill(questionnaire.copyright, WIDTH)))
+        term.say()
     term.para("Type the number of your answer, or s to skip this questionnaire.")
     term.say()
     term.para(questionnaire.instructions)
@@ -485,5 +489,6 @@ def _save_and_tell(
     except OSError as exc:
         print(f"backcoach: error: --save {path}: cannot write ({exc.strerror})", file=sys.stderr)
         return EXIT_INVALID_INPUT
-    term.para(f"Your answers were saved to {path}. Replay them: backcoach assess --case {path}")
+    term.para(f"Your answers were saved to {path}. To see this result again:")
+    term.say(f"  backcoach assess --case {path}")
     return 0

@@ -177,6 +177,7 @@ def catalog_from_plain(plain: dict[str, Any]) -> Catalog:
             duration_min=r["when"]["duration_days_min"],
             duration_max=r["when"]["duration_days_max"],
             pain_min=r["when"]["pain_min"],
+            fire_if_duration_unknown=r["when"]["fire_if_duration_unknown"],
         )
         for r in plain["rules"]
     )

@@ -82,6 +82,8 @@ class RuleWhen(Strict):
     duration_days_min: int | None = Field(default=None, ge=0)
     duration_days_max: int | None = Field(default=None, ge=0)
     pain_min: int | None = Field(default=None, ge=0, le=10)
+    # For safety rules bounded on a short duration: an unknown duration counts as met.
+    fire_if_duration_unknown: bool = False
 
     @model_validator(mode="after")
     def _not_empty(self) -> RuleWhen:

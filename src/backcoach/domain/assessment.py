@@ -14,7 +14,12 @@ class Assessor:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
         self.triage = TriageEngine(catalog.findings, catalog.rules)
-        self.ranking = RankingEngine(catalog.conditions, catalog.condition_models, catalog.evidence)
+        self.ranking = RankingEngine(
+            catalog.conditions,
+            catalog.condition_models,
+            catalog.evidence,
+            tuple(f.id for f in catalog.findings),
+        )
 
     def assess(self, case: Case) -> Assessment:
         return Assessment(case, self.triage.assess(case), self.ranking.rank(case))

@@ -82,6 +82,7 @@ class TriageRule(NamedTuple):
     duration_min: int | None = None
     duration_max: int | None = None
     pain_min: int | None = None
+    fire_if_duration_unknown: bool = False
 
     @property
     def finding_ids(self) -> tuple[str, ...]:

@@ -15,7 +15,8 @@ A question worth asking, given the answers so far, is one that
 - can raise the triage level: it is needed present by a rule more urgent than the current
   level that could still fire if every open question went the worst way (age, sex and the
   answered questions are fixed, unknown pain or duration counts as fitting);
-- or opens the gate (``ask_if_any``) of a danger question not yet asked;
+- or opens the gate (``ask_if_any``) of a danger question not yet asked, or of a question
+  that would be worth asking once the gate is open (:func:`opens_useful_question`);
 - or changes the level or the ordered top-3 likely causes when answered "yes" or "no"
   (one step ahead), provided it carries likelihood evidence for a condition that is at
   least :data:`RELEVANT_PROBABILITY` likely now. Below that a condition is not shown
@@ -269,13 +270,17 @@ def useful_questions(
 
 
 def worth_asking(
-    assessor: Assessor, state: InterviewState, finding: Finding, assessment: Assessment
+    assessor: Assessor,
+    state: InterviewState,
+    finding: Finding,
+    assessment: Assessment,
+    depth: int = 0,
 ) -> bool:
     """Whether answering ``finding`` could change the triage level or the top causes."""
     catalog = assessor.catalog
     if could_raise_level(catalog.rules, state, finding.id, assessment.triage.level):
         return True
-    if opens_safety_question(catalog, state, finding.id):
+    if opens_useful_question(assessor, state, finding.id, depth):
         return True
     if not has_relevant_evidence(catalog, finding.id, assessment):
         return False
@@ -331,17 +336,34 @@ def _needs_present(rule: TriageRule, finding_id: str) -> bool:
     return finding_id in rule.present or any(finding_id in c.of for c in rule.at_least)
 
 
-def opens_safety_question(catalog: Catalog, state: InterviewState, finding_id: str) -> bool:
-    """A "yes" would open the gate of a danger question that has not been asked."""
+MAX_GATE_DEPTH: Final = 3  # gates of gates looked through; content has one level today
+
+
+def opens_useful_question(
+    assessor: Assessor, state: InterviewState, finding_id: str, depth: int = 0
+) -> bool:
+    """A "yes" would open the gate of a question worth asking then.
+
+    A gated danger question is always worth it. A gated main or context question is
+    judged as if the gate had been answered "yes": e.g. "does the pain spread into your
+    leg?" carries no evidence itself, but opens "does it go below the knee?", which does.
+    """
+    catalog = assessor.catalog
     assumed = state.with_answer(finding_id, PRESENT)
-    return any(
-        f.phase == DANGER
-        and finding_id in f.ask_if_any
+    opened = [
+        f
+        for f in catalog.findings
+        if finding_id in f.ask_if_any
         and not state.asked(f.id)
         and not is_askable(f, state)
         and is_askable(f, assumed)
-        for f in catalog.findings
-    )
+    ]
+    if any(f.phase == DANGER for f in opened):
+        return True
+    if not opened or depth >= MAX_GATE_DEPTH:
+        return False
+    after = assessor.assess(assumed.case())
+    return any(worth_asking(assessor, assumed, f, after, depth + 1) for f in opened)
 
 
 def has_relevant_evidence(catalog: Catalog, finding_id: str, assessment: Assessment) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from collections import defaultdict
+from typing import NamedTuple
 
 from backcoach.domain.catalog import Condition, ConditionModel, Evidence
 from backcoach.domain.model import PRESENT, Case, Factor, RankedCondition
@@ -19,7 +20,10 @@ from backcoach.domain.model import PRESENT, Case, Factor, RankedCondition
 # probability, up to a limit: the rest are too unlikely to be worth explaining.
 EXPLAIN_MIN_PROBABILITY = 0.01
 EXPLAIN_AT_LEAST = 3
-EXPLAIN_AT_MOST = 8
+EXPLAIN_AT_MOST = 5
+# Each explained condition lists its strongest answers on each side (largest |log LR|;
+# ties in catalog order).
+MAX_FACTORS = 5
 
 # Log-odds are summed as fixed-point integers: integer sums are exact, so the result does
 # not depend on the order in which a case lists its findings.
@@ -30,27 +34,50 @@ def _fixed(log_value: float) -> int:
     return round(log_value * SCALE)
 
 
+class EvidenceRow(NamedTuple):
+    """One condition's evidence about one finding, ready for explaining."""
+
+    position: int  # the finding's place in the catalog: ties break in catalog order
+    finding: str
+    lr_present: float
+    lr_absent: float
+    strength_present: float  # |log lr_present|
+    strength_absent: float
+
+
 class RankingEngine:
     def __init__(
         self,
         conditions: tuple[Condition, ...],
         models: tuple[ConditionModel, ...],
         evidence: tuple[Evidence, ...],
+        finding_ids: tuple[str, ...],
     ) -> None:
         self.condition_ids = tuple(c.id for c in conditions)
         position = {cid: i for i, cid in enumerate(self.condition_ids)}
         by_condition = {m.condition: m for m in models}
         self._models = tuple(by_condition[cid] for cid in self.condition_ids)
-        self._present_terms: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        self._absent_terms: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        self._ratios: list[list[tuple[str, float, float]]] = [[] for _ in self.condition_ids]
+        self.present_terms: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        self.absent_terms: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        place = {fid: n for n, fid in enumerate(finding_ids)}
+        rows: list[list[EvidenceRow]] = [[] for _ in self.condition_ids]
         for item in evidence:
             i = position[item.condition]
             if item.lr_present != 1.0:
-                self._present_terms[item.finding].append((i, _fixed(math.log(item.lr_present))))
+                self.present_terms[item.finding].append((i, _fixed(math.log(item.lr_present))))
             if item.lr_absent != 1.0:
-                self._absent_terms[item.finding].append((i, _fixed(math.log(item.lr_absent))))
-            self._ratios[i].append((item.finding, item.lr_present, item.lr_absent))
+                self.absent_terms[item.finding].append((i, _fixed(math.log(item.lr_absent))))
+            rows[i].append(
+                EvidenceRow(
+                    place[item.finding],
+                    item.finding,
+                    item.lr_present,
+                    item.lr_absent,
+                    abs(math.log(item.lr_present)),
+                    abs(math.log(item.lr_absent)),
+                )
+            )
+        self.evidence_rows = tuple(tuple(sorted(r)) for r in rows)
         self._prior_cache: dict[tuple[int, str, int], tuple[int, ...]] = {}
         # Durations that no modifier tells apart share a cache entry.
         edges = set()
@@ -76,7 +103,7 @@ class RankingEngine:
 
     def rank(self, case: Case) -> tuple[RankedCondition, ...]:
         scores = list(self.log_priors(case.age, case.sex, case.duration_days))
-        present_terms, absent_terms = self._present_terms, self._absent_terms
+        present_terms, absent_terms = self.present_terms, self.absent_terms
         for fid, answer in case.findings.items():
             terms = present_terms if answer == PRESENT else absent_terms
             for i, weight in terms.get(fid, ()):
@@ -98,19 +125,27 @@ class RankingEngine:
         return tuple(ranked)
 
     def _explain(self, i: int, case: Case) -> tuple[tuple[Factor, ...], tuple[Factor, ...]]:
-        factors = []
+        raised: list[tuple[float, int, str, str, float]] = []
+        lowered: list[tuple[float, int, str, str, float]] = []
         findings = case.findings
-        for fid, lr_present, lr_absent in self._ratios[i]:
-            answer = findings.get(fid)
+        for row in self.evidence_rows[i]:
+            answer = findings.get(row.finding)
             if answer is None:
                 continue
-            lr = lr_present if answer == PRESENT else lr_absent
-            if lr != 1.0:
-                factors.append(Factor(fid, answer, lr))
-        factors.sort(key=lambda f: -abs(math.log(f.likelihood_ratio)))
-        raised = tuple(f for f in factors if f.likelihood_ratio > 1.0)
-        lowered = tuple(f for f in factors if f.likelihood_ratio < 1.0)
-        return raised, lowered
+            if answer == PRESENT:
+                lr, strength = row.lr_present, row.strength_present
+            else:
+                lr, strength = row.lr_absent, row.strength_absent
+            if lr > 1.0:
+                raised.append((-strength, row.position, row.finding, answer, lr))
+            elif lr < 1.0:
+                lowered.append((-strength, row.position, row.finding, answer, lr))
+        raised.sort()
+        lowered.sort()
+        return (
+            tuple(Factor(f, a, lr) for _, _, f, a, lr in raised[:MAX_FACTORS]),  # type: ignore[arg-type]
+            tuple(Factor(f, a, lr) for _, _, f, a, lr in lowered[:MAX_FACTORS]),  # type: ignore[arg-type]
+        )
 
 
 def _prior(model: ConditionModel, age: int, sex: str, duration_days: int | None) -> float:

@@ -21,7 +21,7 @@ from backcoach.domain.catalog import Finding, TriageRule
 from backcoach.domain.model import Case, Level, Reason, TriageResult
 
 
-class _Compiled(NamedTuple):
+class CompiledRule(NamedTuple):
     rule: TriageRule
     level: Level
     present: int  # all must be present
@@ -44,7 +44,7 @@ def _bounds_hold(rule: TriageRule, case: Case, *, unknown_numbers_hold: bool) ->
     if rule.duration_min is not None or rule.duration_max is not None:
         duration = case.duration_days
         if duration is None:
-            if not unknown_numbers_hold:
+            if not (unknown_numbers_hold or rule.fire_if_duration_unknown):
                 return False
         elif (rule.duration_min is not None and duration < rule.duration_min) or (
             rule.duration_max is not None and duration > rule.duration_max
@@ -60,12 +60,12 @@ def _bounds_hold(rule: TriageRule, case: Case, *, unknown_numbers_hold: bool) ->
 class TriageEngine:
     def __init__(self, findings: tuple[Finding, ...], rules: tuple[TriageRule, ...]) -> None:
         self.index = FindingIndex(f.id for f in findings)
-        self._red_flags = self.index.mask(f.id for f in findings if f.red_flag)
-        self._rules = tuple(self._compile(rule) for rule in rules)
+        self.red_flags = self.index.mask(f.id for f in findings if f.red_flag)
+        self.rules = tuple(self._compile(rule) for rule in rules)
         # Most urgent first, so the "could raise" scan can stop at the current level.
-        self._by_level = tuple(sorted(self._rules, key=lambda c: -c.level))
+        self._by_level = tuple(sorted(self.rules, key=lambda c: -c.level))
 
-    def _compile(self, rule: TriageRule) -> _Compiled:
+    def _compile(self, rule: TriageRule) -> CompiledRule:
         mask = self.index.mask
         clauses = tuple((mask(c.of), c.n) for c in rule.at_least)
         present = mask(rule.present)
@@ -83,7 +83,7 @@ class TriageEngine:
                 rule.pain_min,
             )
         ) or bool(rule.sexes)
-        return _Compiled(
+        return CompiledRule(
             rule, rule.level, present, clauses, mask(rule.absent), mentioned, trigger, has_bounds
         )
 
@@ -91,9 +91,9 @@ class TriageEngine:
         present, absent = self.index.answer_masks(case.findings)
         return self.assess_masks(case, present, absent)
 
-    def fired_rules(self, case: Case, present: int) -> list[_Compiled]:
+    def fired_rules(self, case: Case, present: int) -> list[CompiledRule]:
         fired = []
-        for c in self._rules:
+        for c in self.rules:
             if c.trigger and not c.trigger & present:
                 continue
             if c.present & ~present or c.absent & present:
@@ -120,7 +120,7 @@ class TriageEngine:
         # level that would fire if every open question went the worst way.
         unanswered = 0
         could_raise_to: Level | None = None
-        open_red_flags = self._red_flags & ~present & ~absent
+        open_red_flags = self.red_flags & ~present & ~absent
         not_absent = ~absent
         for c in self._by_level:
             if c.level <= level:
