@@ -87,3 +87,53 @@ def test_unicode_ids_and_empty_cases() -> None:
     ]
     lines = BATCH.encode([case_from_dict(raw, KNOWN) for raw in raws])
     assert [json.loads(line) for line in lines] == [scalar(raw) for raw in raws]
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-5, 40000)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
+    max_leaves=5,
+)
+near_valid = st.fixed_dictionaries(
+    {},
+    optional={
+        "age": st.one_of(st.integers(-2, 125), json_values),
+        "sex": st.one_of(st.sampled_from(["female", "male", "other", "x"]), json_values),
+        "pain_intensity": st.one_of(st.integers(-1, 11), json_values),
+        "duration_days": st.one_of(st.integers(-1, 36501), json_values),
+        "id": st.one_of(st.text(max_size=5), json_values),
+        "text": json_values,
+        "findings": st.one_of(
+            st.dictionaries(
+                st.sampled_from([*FINDING_IDS[:10], "saddle_numbnes", "x"]),
+                st.sampled_from(["present", "absent", "unknown", "yes", ""]),
+                max_size=6,
+            ),
+            json_values,
+        ),
+        "extra": json_values,
+    },
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(near_valid)
+def test_the_quick_parse_accepts_only_what_the_validator_accepts(raw: dict[str, Any]) -> None:
+    from backcoach.adapters.caseio import CaseError
+
+    quick = BATCH.quick_case(raw)
+    try:
+        expected = case_from_dict(raw, KNOWN)
+    except CaseError:
+        assert quick is None
+        return
+    if quick is not None:
+        case, columns = quick
+        assert case._replace(questionnaires={}) == expected._replace(questionnaires={})
+        assert sorted(columns) == sorted(BATCH.column[item] for item in expected.findings.items())

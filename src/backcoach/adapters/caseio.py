@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import TYPE_CHECKING, Any
 
 from backcoach.domain.model import ABSENT, PRESENT, SEXES, UNKNOWN, Case
@@ -17,6 +17,7 @@ from backcoach.domain.model import ABSENT, PRESENT, SEXES, UNKNOWN, Case
 if TYPE_CHECKING:
     from backcoach.domain.questionnaires import Questionnaire
 
+_UTF8_BOM = b"\xef\xbb\xbf"
 _FINDING_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 # The spec's fields plus one extension: "questionnaires" (answers the interview saves).
 _FIELDS = frozenset(
@@ -39,12 +40,22 @@ def parse_case_text(
     text: str | bytes,
     known_findings: Collection[str],
     questionnaires: Mapping[str, Questionnaire] | None = None,
+    *,
+    loads: Callable[[bytes], Any] | None = None,
 ) -> Case:
     """Parse one case from JSON text.
 
     ``questionnaires`` (id -> definition) checks the optional ``questionnaires`` field;
     when not given, the installed questionnaires are loaded, only if the field is present.
+    ``loads`` swaps in a faster JSON parser for bytes (``assess --batch`` uses orjson,
+    which checks the UTF-8 itself); its errors must be ``ValueError`` subclasses.
     """
+    if loads is not None and isinstance(text, bytes):
+        try:
+            raw = loads(text.removeprefix(_UTF8_BOM))
+        except ValueError as exc:
+            raise CaseError(None, f"invalid JSON: {exc}") from None
+        return case_from_dict(raw, known_findings, questionnaires)
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8-sig")

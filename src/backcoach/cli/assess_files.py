@@ -90,43 +90,58 @@ CHUNK = 512  # cases assessed together; larger chunks spill out of the CPU cache
 
 
 def run_batch(path: str, out: IO[str]) -> int:
+    import orjson  # parses a case in half the time of the json module
+
     from backcoach.adapters.batch import BatchAssessor
 
     fh = _open_input(path)
     engine = assessor()
     known = engine.triage.index.bit
     batch = BatchAssessor(catalog(), engine, ResultWriter(catalog()))
+    loads = orjson.loads
     encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
     progress = _Progress(fh, path)
     bad: list[str] = []
     pending: list[str | Case] = []  # in input order: an error line, or a case to assess
-    waiting = 0
+    columns: list[list[int] | None] = []  # answer columns of each pending case, if known
     count = 0
 
     def flush() -> None:
-        nonlocal waiting
-        results = iter(batch.encode([item for item in pending if not isinstance(item, str)]))
+        cases = [item for item in pending if not isinstance(item, str)]
+        results = iter(batch.encode(cases, columns))
         out.write("\n".join(item if isinstance(item, str) else next(results) for item in pending))
         out.write("\n")
         pending.clear()
-        waiting = 0
+        columns.clear()
         progress.show(count)
 
     try:
         for count, line in enumerate(_lines(fh), start=1):
             try:
+                quick = None
+                if line is not _TOO_LONG:
+                    try:
+                        quick = batch.quick_case(loads(line))
+                    except ValueError:
+                        quick = None
+                if quick is not None:
+                    pending.append(quick[0])
+                    columns.append(quick[1])
+                    continue
+                # Not plainly valid: the full validator names the problem (or accepts it).
                 if line is _TOO_LONG:
                     raise CaseError(None, "line is longer than 1 MB, which no case is")
                 if not line.strip():
                     raise CaseError(None, "empty line; expected one JSON case")
-                pending.append(parse_case_text(line, known))
-                waiting += 1
+                pending.append(parse_case_text(line, known, loads=orjson.loads))
+                columns.append(None)
             except CaseError as exc:
                 bad.append(f"line {count}: {exc}")
                 item: dict[str, Any] = {"line": count, "id": exc.case_id, "error": str(exc)}
                 pending.append(encode(item))
-            if waiting >= CHUNK:
-                flush()
+            finally:
+                if len(columns) >= CHUNK:
+                    flush()
     except OSError as exc:
         raise UserError(f"{_label(path)}: cannot read ({exc.strerror})") from None
     finally:

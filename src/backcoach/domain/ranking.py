@@ -20,7 +20,7 @@ from backcoach.domain.model import PRESENT, Case, Factor, RankedCondition
 # probability, up to a limit: the rest are too unlikely to be worth explaining.
 EXPLAIN_MIN_PROBABILITY = 0.01
 EXPLAIN_AT_LEAST = 3
-EXPLAIN_AT_MOST = 5
+EXPLAIN_AT_MOST = 3
 # Each explained condition lists its strongest answers on each side (largest |log LR|;
 # ties in catalog order).
 MAX_FACTORS = 5
@@ -87,11 +87,11 @@ class RankingEngine:
                     edges.add(mod.duration_min)
                 if mod.duration_max is not None:
                     edges.add(mod.duration_max + 1)
-        self._duration_edges = tuple(sorted(edges))
+        self.duration_edges = tuple(sorted(edges))
 
     def log_priors(self, age: int, sex: str, duration_days: int | None) -> tuple[int, ...]:
         """Fixed-point log priors for this age, sex and duration (cached)."""
-        bucket = -1 if duration_days is None else bisect_right(self._duration_edges, duration_days)
+        bucket = -1 if duration_days is None else bisect_right(self.duration_edges, duration_days)
         key = (age, sex, bucket)
         cached = self._prior_cache.get(key)
         if cached is None:
