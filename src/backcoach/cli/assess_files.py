@@ -19,6 +19,7 @@ from backcoach.domain.model import Case
 # is refused before it is parsed.
 MAX_CASE_BYTES = 1 << 20
 _TOO_LONG = b"\0too long"
+_BLOCK = 1 << 20
 
 
 def _open_input(path: str) -> IO[bytes]:
@@ -70,20 +71,32 @@ def run_case(path: str, out: IO[str], *, as_json: bool, color: bool) -> int:
 
 
 def _lines(fh: IO[bytes]) -> Iterator[bytes]:
-    """Lines of at most MAX_CASE_BYTES; a longer line is skipped and marked, never held whole."""
-    readline = fh.readline
-    while True:
-        line = readline(MAX_CASE_BYTES + 1)
-        if not line:
-            return
-        if len(line) > MAX_CASE_BYTES and not line.endswith(b"\n"):
-            while True:
-                rest = readline(MAX_CASE_BYTES)
-                if not rest or rest.endswith(b"\n"):
-                    break
-            yield _TOO_LONG
-            continue
-        yield line
+    """The lines of ``fh`` (without their newline), read in large blocks.
+
+    A line longer than MAX_CASE_BYTES is never held whole: it is dropped as it streams
+    past and reported as _TOO_LONG.
+    """
+    read = getattr(fh, "read1", fh.read)  # read1: whatever a pipe has, without waiting
+    carry = b""  # the start of an unfinished line
+    dropping = False  # inside a line already known to be too long
+    while block := read(_BLOCK):
+        pieces = block.split(b"\n")
+        for piece in pieces[:-1]:
+            if dropping:
+                dropping = False
+                yield _TOO_LONG
+                continue
+            line = carry + piece if carry else piece
+            carry = b""
+            yield _TOO_LONG if len(line) > MAX_CASE_BYTES else line
+        if not dropping:
+            carry = carry + pieces[-1] if carry else pieces[-1]
+            if len(carry) > MAX_CASE_BYTES:
+                dropping, carry = True, b""
+    if dropping:
+        yield _TOO_LONG
+    elif carry:
+        yield carry
 
 
 CHUNK = 512  # cases assessed together; larger chunks spill out of the CPU cache

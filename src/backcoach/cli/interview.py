@@ -452,15 +452,17 @@ def _result_dict(assessment: Assessment) -> dict[str, Any]:
 def case_dict(
     state: interview.InterviewState, results: list[QuestionnaireResult]
 ) -> dict[str, Any]:
-    """The answers as a case file of shared/spec (plus ``questionnaires`` when answered)."""
+    """The answers as a case file of shared/spec, valid against its case.schema.json.
+
+    The schema allows no other fields, so questionnaire answers are not written here
+    (other tools must be able to read the file); they are shown in the result.
+    """
     case: dict[str, Any] = {"age": state.age, "sex": state.sex}
     if state.pain_intensity is not None:
         case["pain_intensity"] = state.pain_intensity
     if state.duration_days is not None:
         case["duration_days"] = state.duration_days
     case["findings"] = dict(state.answers)
-    if results:
-        case["questionnaires"] = {r.questionnaire_id: r.answers_map for r in results}
     return case
 
 
@@ -491,4 +493,6 @@ def _save_and_tell(
         return EXIT_INVALID_INPUT
     term.para(f"Your answers were saved to {path}. To see this result again:")
     term.say(f"  backcoach assess --case {path}")
+    if results:
+        term.say("(The case file has no place for questionnaire answers, so those are not in it.)")
     return 0

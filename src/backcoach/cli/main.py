@@ -7,6 +7,7 @@ tens of milliseconds, so each command imports what it needs only when it runs.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -22,17 +23,29 @@ see a doctor. In an emergency call your local emergency number (999 UK, 112 EU, 
 """
 
 
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    """argparse's formatter, sized without importing shutil (start-up time matters)."""
+
+    def __init__(self, prog: str) -> None:
+        try:
+            columns = os.get_terminal_size().columns
+        except OSError:
+            columns = 80
+        super().__init__(prog, width=max(40, min(columns, 100) - 2))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="backcoach",
         description=DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_Formatter,
     )
     parser.add_argument("--version", action="version", version=f"backcoach {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     assess = commands.add_parser(
         "assess",
+        formatter_class=_Formatter,
         help="check your back pain: danger signs first, then likely causes",
         description="Without --case or --batch, runs the interview in the terminal.",
     )
@@ -50,12 +63,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     assess.set_defaults(handler=_assess)
 
-    findings = commands.add_parser("findings", help="list the questions (findings) backcoach knows")
+    findings = commands.add_parser(
+        "findings", formatter_class=_Formatter, help="list the questions (findings) backcoach knows"
+    )
     findings.add_argument("--json", action="store_true", help="print the catalog as JSON")
     findings.set_defaults(handler=_findings)
 
     conditions = commands.add_parser(
-        "conditions", help="list the causes of back pain backcoach can rank"
+        "conditions",
+        formatter_class=_Formatter,
+        help="list the causes of back pain backcoach can rank",
     )
     conditions.add_argument("--json", action="store_true", help="print the catalog as JSON")
     conditions.set_defaults(handler=_conditions)
@@ -91,8 +108,6 @@ def _conditions(args: argparse.Namespace) -> int:
 
 
 def _color(args: argparse.Namespace) -> bool:
-    import os
-
     if getattr(args, "no_color", False) or os.environ.get("NO_COLOR"):
         return False
     return sys.stdout.isatty()

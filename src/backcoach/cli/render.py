@@ -8,7 +8,7 @@ from backcoach.domain.catalog import Catalog
 from backcoach.domain.model import Assessment, Factor, Level
 
 WIDTH = 78
-SHOWN_CAUSES = 4
+SHOWN_CAUSES = 3
 
 _COLORS = {
     Level.EMERGENCY_AMBULANCE: "\033[1;97;41m",
@@ -39,8 +39,10 @@ def banner(text: str) -> str:
     return "\n".join(rows) + "\n"
 
 
-def wrap(text: str, indent: str = "", width: int = WIDTH) -> str:
-    return textwrap.fill(text, width=width, initial_indent=indent, subsequent_indent=indent) + "\n"
+def wrap(text: str, indent: str = "", width: int = WIDTH, *, hanging: str | None = None) -> str:
+    """Wrap to the width; ``hanging`` indents the continuation lines (default: as the first)."""
+    rest = indent if hanging is None else hanging
+    return textwrap.fill(text, width=width, initial_indent=indent, subsequent_indent=rest) + "\n"
 
 
 def boxed(lines: list[str], width: int = WIDTH) -> str:
@@ -56,6 +58,8 @@ def boxed(lines: list[str], width: int = WIDTH) -> str:
 def render_emergency(assessment: Assessment, catalog: Catalog, *, color: bool) -> str:
     """What to do now, before anything else."""
     advice = catalog.advice(assessment.triage.level)
+    # The plain line first: screen readers and logs get the message, not the drawing.
+    plain = f"GET HELP NOW: {advice.headline.upper()}\n"
     head = banner("GET HELP NOW")
     if color:
         head = "".join(
@@ -63,7 +67,7 @@ def render_emergency(assessment: Assessment, catalog: Catalog, *, color: bool) -
         )
     lines = [advice.headline.upper(), "", advice.action, ""]
     lines += [f"* {r.message}" for r in assessment.triage.reasons if r.level >= Level.EMERGENCY]
-    return "\n" + head + "\n" + boxed(lines)
+    return "\n" + plain + "\n" + head + "\n" + boxed(lines)
 
 
 def render_triage(assessment: Assessment, catalog: Catalog, *, color: bool) -> str:
@@ -84,7 +88,7 @@ def render_triage(assessment: Assessment, catalog: Catalog, *, color: bool) -> s
     if triage.provisional:
         questions = [catalog.finding(fid).question for fid in triage.unanswered_red_flags]
         text += "\nThis result is not final. Some safety questions were not answered:\n"
-        text += "".join(wrap(q, "  - ") for q in questions[:8])
+        text += "".join(wrap(q, "  - ", hanging="    ") for q in questions[:8])
         if len(questions) > 8:
             text += f"  ... and {len(questions) - 8} more.\n"
         text += wrap("If the answer to any of these is yes, get help as the questions say.")
@@ -102,12 +106,16 @@ def render_causes(assessment: Assessment, catalog: Catalog) -> str:
         condition = catalog.condition(ranked.id)
         percent = round(ranked.probability * 100)
         bar = "#" * max(1, round(ranked.probability * 20))
-        text += f"\n{condition.name:<44} {bar:<20} {percent:>3}%\n"
+        gauge = f"{bar:<20} {percent:>3}%"
+        if len(condition.name) > WIDTH - len(gauge) - 2:
+            text += f"\n{condition.name}\n{gauge:>{WIDTH}}\n"
+        else:
+            text += f"\n{condition.name:<{WIDTH - len(gauge) - 1}} {gauge}\n"
         text += wrap(condition.what_it_is, "  ")
         for factor in ranked.raised_by[:3]:
-            text += wrap(_why(factor, catalog), "  + ")
+            text += wrap(_why(factor, catalog), "  + ", hanging="    ")
         for factor in ranked.lowered_by[:2]:
-            text += wrap(_why(factor, catalog), "  - ")
+            text += wrap(_why(factor, catalog), "  - ", hanging="    ")
     return text
 
 
@@ -115,7 +123,7 @@ def render_next_steps(assessment: Assessment, catalog: Catalog) -> str:
     top = catalog.condition(assessment.conditions[0].id)
     text = "\nWHAT TO DO NEXT\n"
     text += wrap(top.what_helps, "  ")
-    text += wrap("Get help if: " + top.when_to_get_help, "  ")
+    text += wrap("When to get help: " + top.when_to_get_help, "  ")
     return text
 
 
