@@ -232,15 +232,8 @@ class BatchAssessor:
                 return None
             answered[fid] = answer
             columns.append(column)
-        case = Case(
-            age=age,
-            sex=sex,  # type: ignore[arg-type]  # checked against _SEX_CODE above
-            findings=answered,
-            pain_intensity=pain,
-            duration_days=duration,
-            id=case_id,
-            text=text,
-        )
+        # Positional, in Case's field order: age, sex, findings, pain, duration, id, text.
+        case = Case(age, sex, answered, pain, duration, case_id, text)  # type: ignore[arg-type]
         return case, columns
 
     # --- assess ----------------------------------------------------------------------------
@@ -252,11 +245,13 @@ class BatchAssessor:
 
         ``columns`` may give each case's answer columns from ``quick_case``.
         """
+        known = [None] * len(cases) if columns is None else columns
+        if not any(case.questionnaires for case in cases):
+            return self._encode_simple(cases, known)
         simple = [i for i, case in enumerate(cases) if not case.questionnaires]
         out = [""] * len(cases)
         if simple:
-            known = [None if columns is None else columns[i] for i in simple]
-            encoded = self._encode_simple([cases[i] for i in simple], known)
+            encoded = self._encode_simple([cases[i] for i in simple], [known[i] for i in simple])
             for i, line in zip(simple, encoded, strict=True):
                 out[i] = line
         for i, case in enumerate(cases):

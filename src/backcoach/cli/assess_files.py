@@ -120,9 +120,14 @@ def run_batch(path: str, out: IO[str]) -> int:
     count = 0
 
     def flush() -> None:
-        cases = [item for item in pending if not isinstance(item, str)]
-        results = iter(batch.encode(cases, columns))
-        out.write("\n".join(item if isinstance(item, str) else next(results) for item in pending))
+        if len(pending) == len(columns):  # no error lines in this chunk
+            out.write("\n".join(batch.encode(pending, columns)))  # type: ignore[arg-type]
+        else:
+            cases = [item for item in pending if not isinstance(item, str)]
+            results = iter(batch.encode(cases, columns))
+            out.write(
+                "\n".join(item if isinstance(item, str) else next(results) for item in pending)
+            )
         out.write("\n")
         pending.clear()
         columns.clear()
