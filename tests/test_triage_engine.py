@@ -116,3 +116,14 @@ def test_a_bound_on_an_unknown_number_does_not_fire() -> None:
     assert ENGINE.assess(
         case(duration=50, saddle="absent", fever="absent", ivdu="absent")
     ).level == (Level.CONSULTATION)
+
+
+def test_open_findings_that_could_raise_include_non_red_flags_above_the_level() -> None:
+    # Fever alone is consultation_24; only the drug-use question could raise it.
+    assert ENGINE.open_findings_that_could_raise(case(fever="present", saddle="absent")) == (
+        "ivdu",
+    )
+    # At 60 with a month of pain, the weak-flag rule is still open: its finding counts too.
+    older = case(age=60, duration=30, saddle="absent", fever="absent", ivdu="absent")
+    assert ENGINE.open_findings_that_could_raise(older) == ()  # prior_episodes only blocks
+    assert ENGINE.open_findings_that_could_raise(case()) == ("saddle", "fever", "ivdu")

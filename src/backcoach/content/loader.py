@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cache
 from typing import Any
 
@@ -77,12 +77,6 @@ def cache_dir() -> str:
     return os.path.join(base, "backcoach")
 
 
-def _cache_file(data_dir: str) -> str:
-    # One cache file per installed copy of the content.
-    tag = zlib.crc32(os.path.abspath(data_dir).encode())
-    return os.path.join(cache_dir(), f"catalog-{tag:08x}.json")
-
-
 @cache
 def load_catalog() -> Catalog:
     """The catalog of the installed content, validated once per change of the files."""
@@ -91,17 +85,25 @@ def load_catalog() -> Catalog:
 
 def load_plain(data_dir: str = DATA_DIR) -> dict[str, Any]:
     """The validated content as plain data, from the cache when the files are unchanged."""
-    wanted = signature(data_dir)
-    path = _cache_file(data_dir)
+    return cached("catalog", data_dir, signature(data_dir), lambda: validate_content(data_dir))
+
+
+def cached(
+    kind: str, data_dir: str, wanted: list[list[object]], build: Callable[[], dict[str, Any]]
+) -> dict[str, Any]:
+    """``build()``'s result, kept in the cache folder while ``wanted`` (the signature of
+    the files it was built from) stays the same. One cache file per kind and data folder."""
+    tag = zlib.crc32(os.path.abspath(data_dir).encode())
+    path = os.path.join(cache_dir(), f"{kind}-{tag:08x}.json")
     try:
         with open(path, "rb") as fh:
-            cached: dict[str, Any] = json.load(fh)
-        if cached.get("signature") == wanted:
-            plain: dict[str, Any] = cached["content"]
+            stored = json.load(fh)
+        if stored.get("signature") == wanted:
+            plain: dict[str, Any] = stored["content"]
             return plain
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         pass
-    plain = validate_content(data_dir)
+    plain = build()
     data = json.dumps({"signature": wanted, "content": plain}, separators=(",", ":"))
     _write_atomically(path, data.encode())
     return plain
@@ -113,7 +115,7 @@ def _write_atomically(path: str, data: bytes) -> None:
 
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".catalog-")
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".cache-")
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.replace(tmp, path)

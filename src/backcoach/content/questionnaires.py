@@ -13,15 +13,13 @@ file, the item and the field.
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import zlib
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from backcoach import __version__
-from backcoach.content.loader import DATA_DIR, ContentError, cache_dir
+from backcoach.content.loader import DATA_DIR, ContentError, cached
 from backcoach.domain.questionnaires import (
     EXPECTED_ITEMS,
     DefinitionError,
@@ -167,34 +165,9 @@ def loinc_check_digit_ok(code: str) -> bool:
 def load_plain(data_dir: str = DATA_DIR) -> dict[str, Any]:
     """The validated questionnaires as plain data, from the cache when files are unchanged."""
     data_dir = os.fspath(data_dir)
-    wanted = signature(data_dir)
-    tag = zlib.crc32(os.path.abspath(data_dir).encode())
-    path = os.path.join(os.fspath(cache_dir()), f"questionnaires-{tag:08x}.json")
-    try:
-        with open(path, "rb") as fh:
-            cached: dict[str, Any] = json.load(fh)
-        if cached.get("signature") == wanted:
-            plain: dict[str, Any] = cached["content"]
-            return plain
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        pass
-    plain = validate_questionnaires(data_dir)
-    _write_atomically(path, json.dumps({"signature": wanted, "content": plain}).encode())
-    return plain
-
-
-def _write_atomically(path: str, data: bytes) -> None:
-    """Best effort: a read-only or missing cache directory only costs speed."""
-    import tempfile
-
-    try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".questionnaires-")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except OSError:
-        return
+    return cached(
+        "questionnaires", data_dir, signature(data_dir), lambda: validate_questionnaires(data_dir)
+    )
 
 
 def _normalise(text: str) -> str:

@@ -28,12 +28,12 @@ ranking, and an unknown red flag keeps the result provisional.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Final
 
 from backcoach.domain.assessment import Assessor
-from backcoach.domain.catalog import Catalog, Finding, TriageRule
+from backcoach.domain.catalog import Catalog, Finding
 from backcoach.domain.model import (
     ABSENT,
     PRESENT,
@@ -278,7 +278,7 @@ def worth_asking(
 ) -> bool:
     """Whether answering ``finding`` could change the triage level or the top causes."""
     catalog = assessor.catalog
-    if could_raise_level(catalog.rules, state, finding.id, assessment.triage.level):
+    if could_raise_level(assessor, state, finding.id):
         return True
     if opens_useful_question(assessor, state, finding.id, depth):
         return True
@@ -290,50 +290,9 @@ def worth_asking(
     )
 
 
-def could_raise_level(
-    rules: Iterable[TriageRule], state: InterviewState, finding_id: str, level: Level
-) -> bool:
-    """Some rule more urgent than ``level`` needs this finding present and could fire."""
-    answers = state.findings
-    assumed = {**answers, finding_id: PRESENT}
-    return any(
-        rule.level > level and _needs_present(rule, finding_id) and could_fire(rule, state, assumed)
-        for rule in rules
-    )
-
-
-def could_fire(rule: TriageRule, state: InterviewState, answers: Mapping[str, Answer]) -> bool:
-    """The rule would fire if every unanswered (or "don't know") finding went the worst way.
-
-    A finding answered "no" is not present; one in the rule's ``absent`` list answered
-    "yes" blocks it. Age and sex are known; pain and duration, when unknown, fit.
-    """
-    if any(answers.get(fid) == ABSENT for fid in rule.present):
-        return False
-    if any(answers.get(fid) == PRESENT for fid in rule.absent):
-        return False
-    for clause in rule.at_least:
-        possible = sum(1 for fid in clause.of if answers.get(fid) != ABSENT)
-        if possible < clause.n:
-            return False
-    if rule.age_min is not None and state.age < rule.age_min:
-        return False
-    if rule.age_max is not None and state.age > rule.age_max:
-        return False
-    if rule.sexes and state.sex not in rule.sexes:
-        return False
-    duration = state.duration_days
-    if duration is not None and (
-        (rule.duration_min is not None and duration < rule.duration_min)
-        or (rule.duration_max is not None and duration > rule.duration_max)
-    ):
-        return False
-    pain = state.pain_intensity
-    return not (pain is not None and rule.pain_min is not None and pain < rule.pain_min)
-
-
-def _needs_present(rule: TriageRule, finding_id: str) -> bool:
-    return finding_id in rule.present or any(finding_id in c.of for c in rule.at_least)
+def could_raise_level(assessor: Assessor, state: InterviewState, finding_id: str) -> bool:
+    """Some rule more urgent than the current level needs this finding and could fire."""
+    return finding_id in assessor.triage.open_findings_that_could_raise(state.case())
 
 
 MAX_GATE_DEPTH: Final = 3  # gates of gates looked through; content has one level today

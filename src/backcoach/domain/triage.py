@@ -91,6 +91,38 @@ class TriageEngine:
         present, absent = self.index.answer_masks(case.findings)
         return self.assess_masks(case, present, absent)
 
+    def open_findings_that_could_raise(self, case: Case) -> tuple[str, ...]:
+        """Every unanswered finding, red flag or not, that a more urgent rule than the
+        current level needs and that could still fire: the questions worth asking."""
+        present, absent = self.index.answer_masks(case.findings)
+        level = max((c.level for c in self.fired_rules(case, present)), default=Level.SELF_CARE)
+        everything = (1 << len(self.index.ids)) - 1
+        found, _ = self._could_raise(case, present, absent, level, everything & ~present & ~absent)
+        return self.index.ids_in(found)
+
+    def _could_raise(
+        self, case: Case, present: int, absent: int, level: Level, open_findings: int
+    ) -> tuple[int, Level | None]:
+        """Of ``open_findings``, those in rules above ``level`` that would fire if every
+        unanswered question went the worst way; and the most urgent such level."""
+        found = 0
+        could_raise_to: Level | None = None
+        not_absent = ~absent
+        for c in self._by_level:
+            if c.level <= level:
+                break
+            open_in_rule = c.mentioned & open_findings
+            if not open_in_rule or c.present & absent or c.absent & present:
+                continue
+            if any((m & not_absent).bit_count() < n for m, n in c.clauses):
+                continue
+            if c.has_bounds and not _bounds_hold(c.rule, case, unknown_numbers_hold=True):
+                continue
+            found |= open_in_rule
+            if could_raise_to is None:
+                could_raise_to = c.level
+        return found, could_raise_to
+
     def fired_rules(self, case: Case, present: int) -> list[CompiledRule]:
         fired = []
         for c in self.rules:
@@ -116,25 +148,9 @@ class TriageEngine:
             )
             for c in fired
         )
-        # Which unanswered red flags could still raise the level: rules above the current
-        # level that would fire if every open question went the worst way.
-        unanswered = 0
-        could_raise_to: Level | None = None
-        open_red_flags = self.red_flags & ~present & ~absent
-        not_absent = ~absent
-        for c in self._by_level:
-            if c.level <= level:
-                break
-            open_in_rule = c.mentioned & open_red_flags
-            if not open_in_rule or c.present & absent or c.absent & present:
-                continue
-            if any((m & not_absent).bit_count() < n for m, n in c.clauses):
-                continue
-            if c.has_bounds and not _bounds_hold(c.rule, case, unknown_numbers_hold=True):
-                continue
-            unanswered |= open_in_rule
-            if could_raise_to is None:
-                could_raise_to = c.level
+        unanswered, could_raise_to = self._could_raise(
+            case, present, absent, level, self.red_flags & ~present & ~absent
+        )
         return TriageResult(
             level=level,
             reasons=reasons,
