@@ -70,40 +70,25 @@ def content_hash(data_dir: Path) -> str:
     return digest.hexdigest()[:16]
 
 
+def parse_file(
+    data_dir: Path, name: str, key: str, model: type[M], id_field: str = "id"
+) -> list[M]:
+    return parse_items(name, read_yaml(data_dir / name, name), key, model, id_field)
+
+
 def validate_directory(data_dir: Path) -> dict[str, Any]:
     sources: list[SourceItem] = []
     for path in sorted((data_dir / "sources").glob("*.yaml")):
         label = f"sources/{path.name}"
         sources.extend(parse_items(label, read_yaml(path, label), "sources", SourceItem))
     _unique(sources, "sources/*.yaml")
-    findings = parse_items(
-        "findings.yaml",
-        read_yaml(data_dir / "findings.yaml", "findings.yaml"),
-        "findings",
-        FindingItem,
+    findings = parse_file(data_dir, "findings.yaml", "findings", FindingItem)
+    conditions = parse_file(data_dir, "conditions.yaml", "conditions", ConditionItem)
+    rules = parse_file(data_dir, "triage_rules.yaml", "rules", RuleItem)
+    models = parse_file(
+        data_dir, "likelihoods.yaml", "conditions", ConditionModelItem, id_field="condition"
     )
-    conditions = parse_items(
-        "conditions.yaml",
-        read_yaml(data_dir / "conditions.yaml", "conditions.yaml"),
-        "conditions",
-        ConditionItem,
-    )
-    rules = parse_items(
-        "triage_rules.yaml",
-        read_yaml(data_dir / "triage_rules.yaml", "triage_rules.yaml"),
-        "rules",
-        RuleItem,
-    )
-    models = parse_items(
-        "likelihoods.yaml",
-        read_yaml(data_dir / "likelihoods.yaml", "likelihoods.yaml"),
-        "conditions",
-        ConditionModelItem,
-        id_field="condition",
-    )
-    levels = parse_items(
-        "levels.yaml", read_yaml(data_dir / "levels.yaml", "levels.yaml"), "levels", LevelItem
-    )
+    levels = parse_file(data_dir, "levels.yaml", "levels", LevelItem)
     if len(levels) != 5:
         raise ContentError(
             "levels.yaml", None, "levels", "every one of the 5 triage levels needs advice"
