@@ -2,8 +2,9 @@
 
 NHS and health-literacy guidance ask for text a 12 to 14 year old can read. We check every
 finding question and help text (each block on its own, grade <= 8, and the catalog mean
-<= 7), the condition explanations and the triage rule messages. Grades come from
-tests/readability.py, which works offline (no NLTK download).
+<= 7), the finding labels (scored together, grade <= 8), the condition explanations and
+the triage rule messages. Grades come from tests/readability.py, which works offline (no
+NLTK download).
 """
 
 from __future__ import annotations
@@ -128,3 +129,43 @@ def test_rule_messages_are_grade_8_or_below(content: dict[str, Any]) -> None:
 
 def test_rule_messages_mean_grade_is_7_or_below(content: dict[str, Any]) -> None:
     check_mean(list(score(content["rules"], ("message",))))
+
+
+# --- finding labels: short statements used to explain results ("yes: <label>") --------------
+
+MAX_LABEL_LENGTH = 70
+
+
+def test_finding_labels_are_short_lower_case_statements(content: dict[str, Any]) -> None:
+    bad = [
+        f"  {f['id']}: {f['label']!r}"
+        for f in content["findings"]
+        if not f["label"][:1].islower()
+        or f["label"].rstrip().endswith(".")
+        or len(f["label"]) > MAX_LABEL_LENGTH
+    ]
+    if bad:
+        pytest.fail(
+            f"{len(bad)} label(s) not lower-case first, ending in a full stop, or longer than "
+            f"{MAX_LABEL_LENGTH} characters:\n" + "\n".join(bad),
+            pytrace=False,
+        )
+
+
+def test_finding_labels_mean_grade_is_8_or_below(content: dict[str, Any]) -> None:
+    # Labels are too short to score one by one; score them together, each as a sentence.
+    labels = [f["label"] for f in content["findings"]]
+    assert labels, "no labels to check"
+    grade = fk_grade(" ".join(f"{label}." for label in labels))
+    assert grade <= MAX_GRADE, f"finding labels read at grade {grade:.2f}, above {MAX_GRADE:g}"
+
+
+def test_finding_labels_are_unique(content: dict[str, Any]) -> None:
+    seen: dict[str, str] = {}
+    repeated = []
+    for finding in content["findings"]:
+        key = finding["label"].casefold()
+        if key in seen:
+            repeated.append(f"  {seen[key]} and {finding['id']}: {finding['label']!r}")
+        seen.setdefault(key, finding["id"])
+    assert not repeated, "labels used twice:\n" + "\n".join(repeated)

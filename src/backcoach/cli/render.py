@@ -96,12 +96,13 @@ def render_triage(assessment: Assessment, catalog: Catalog, *, color: bool) -> s
 
 
 def _why(factor: Factor, catalog: Catalog) -> str:
+    finding = catalog.finding(factor.finding)
     answer = "yes" if factor.answer == "present" else "no"
-    return f"{catalog.finding(factor.finding).question} ({answer})"
+    return f"{answer}: {finding.label or finding.question}"
 
 
 def render_causes(assessment: Assessment, catalog: Catalog) -> str:
-    text = "\nLIKELY CAUSES (not a diagnosis)\n"
+    text = "\nLIKELY CAUSES (not a diagnosis; + points towards a cause, - away from it)\n"
     for ranked in assessment.conditions[:SHOWN_CAUSES]:
         condition = catalog.condition(ranked.id)
         percent = round(ranked.probability * 100)

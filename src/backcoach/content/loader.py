@@ -148,6 +148,7 @@ def catalog_from_plain(plain: dict[str, Any]) -> Catalog:
             ask_if_sex=tup(f["ask_if_sex"]),
             ask_if_age_min=f["ask_if_age_min"],
             ask_if_age_max=f["ask_if_age_max"],
+            label=f["label"],
         )
         for f in plain["findings"]
     )

@@ -32,6 +32,7 @@ class FindingItem(Strict):
     id: str = Id
     group: str
     question: str = Field(min_length=8, max_length=300)
+    label: str = Field(min_length=3, max_length=70)
     help: str = Field(min_length=8, max_length=600)
     red_flag: bool
     phase: Literal["danger", "main", "context"]

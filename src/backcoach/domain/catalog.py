@@ -22,6 +22,7 @@ class Finding(NamedTuple):
     ask_if_sex: tuple[str, ...] = ()  # ask only for these sexes (empty: everyone)
     ask_if_age_min: int | None = None
     ask_if_age_max: int | None = None
+    label: str = ""  # short statement of the finding as if present, for explanations
 
 
 class Condition(NamedTuple):
