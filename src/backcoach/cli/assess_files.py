@@ -41,7 +41,8 @@ def _label(path: str) -> str:
     return "standard input" if path == "-" else path
 
 
-def run_case(path: str, out: IO[str], *, as_json: bool, color: bool) -> int:
+def read_case(path: str) -> Case:
+    """One case file (or - for stdin), validated; UserError naming the file and field."""
     fh = _open_input(path)
     try:
         data = fh.read(MAX_CASE_BYTES + 1)
@@ -54,12 +55,14 @@ def run_case(path: str, out: IO[str], *, as_json: bool, color: bool) -> int:
         raise UserError(f"{_label(path)}: larger than 1 MB, which no case file is")
     if not data.strip():
         raise UserError(f"{_label(path)}: the file is empty; expected one JSON case")
-    known = assessor().triage.index.bit
     try:
-        case = parse_case_text(data, known)
+        return parse_case_text(data, assessor().triage.index.bit)
     except CaseError as exc:
         raise UserError(f"{_label(path)}: {exc}") from None
-    assessment = assessor().assess(case)
+
+
+def run_case(path: str, out: IO[str], *, as_json: bool, color: bool) -> int:
+    assessment = assessor().assess(read_case(path))
     if as_json:
         result = ResultWriter(catalog()).to_dict(assessment)
         out.write(json.dumps(result, indent=2, ensure_ascii=False) + "\n")

@@ -76,7 +76,57 @@ def build_parser() -> argparse.ArgumentParser:
     )
     conditions.add_argument("--json", action="store_true", help="print the catalog as JSON")
     conditions.set_defaults(handler=_conditions)
+    plan = commands.add_parser(
+        "plan",
+        formatter_class=_Formatter,
+        help="your self-care plan: routine, walking and advice, week by week",
+        description="Builds a 6-week self-care plan from an assessment (a case file).",
+    )
+    plan.add_argument("--case", metavar="FILE", help="the case file to plan from (- for stdin)")
+    plan.add_argument("--json", action="store_true", help="print the whole plan as JSON")
+    plan.add_argument("--week", type=int, metavar="N", help="show week N (default: this week)")
+    plan.add_argument("--start", metavar="DATE", help="first day of the plan (default: today)")
+    plan.add_argument(
+        "--minutes", type=int, default=15, metavar="N", help="minutes a day for the routine (15)"
+    )
+    plan.add_argument(
+        "--equipment",
+        metavar="LIST",
+        help="what you have, e.g. mat,chair (default: mat, chair, towel, wall, pillow)",
+    )
+    plan.add_argument("--time", default="08:00", metavar="HH:MM", help="routine time (08:00)")
+    plan.add_argument(
+        "--days", default="mon,tue,wed,thu,fri,sat,sun", metavar="LIST", help="routine days"
+    )
+    plan.add_argument("--timezone", default="UTC", metavar="TZ", help="e.g. Europe/London")
+    plan.add_argument(
+        "--startback",
+        choices=("low", "medium", "high"),
+        help="your STarT Back risk group, if the case file does not carry the answers",
+    )
+    plan.set_defaults(handler=_plan)
     return parser
+
+
+def _plan(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from backcoach.cli import plan
+
+    return plan.run(
+        case_path=args.case,
+        out=sys.stdout,
+        as_json=args.json,
+        start=args.start,
+        week=args.week,
+        startback=args.startback,
+        minutes=args.minutes,
+        equipment=args.equipment,
+        time_of_day=args.time,
+        days=args.days,
+        timezone=args.timezone,
+        today=date.today(),
+    )
 
 
 def _assess(args: argparse.Namespace) -> int:

@@ -1,0 +1,255 @@
+"""``backcoach plan``: this week's self-care plan, in the terminal or as JSON."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from datetime import date
+from typing import IO, Any
+
+from backcoach.cli.engine import assessor, catalog
+from backcoach.cli.errors import EXIT_OK, UserError
+from backcoach.domain.exercises import CAUTION_MEANINGS, dose_text
+from backcoach.domain.model import Assessment
+from backcoach.domain.plan import Plan, Week, build_plan, seconds
+from backcoach.domain.preferences import PreferenceError, Preferences, make_preferences
+
+WIDTH = 78
+WAY_TITLES = {
+    "education": "Understanding your back",
+    "exercise": "Moving and exercise",
+    "workstation": "Desk and workstation",
+    "sleep": "Sleep",
+    "diet_weight": "Food, weight and smoking",
+    "breathing": "Calm breathing",
+    "pacing": "Pacing your day",
+    "stress": "Stress and worry",
+    "pain_relief": "Easing the pain",
+    "running": "Running",
+    "safety_net": "When to stop and get help",
+}
+NO_CASE = (
+    "no saved assessment yet. Run `backcoach assess --save my-case.json`, then "
+    "`backcoach plan --case my-case.json`."
+)
+
+
+def run(
+    *,
+    case_path: str | None,
+    out: IO[str],
+    as_json: bool,
+    start: str | None,
+    week: int | None,
+    startback: str | None,
+    minutes: int,
+    equipment: str | None,
+    time_of_day: str,
+    days: str,
+    timezone: str,
+    today: date,
+) -> int:
+    if case_path is None:
+        raise UserError(NO_CASE)
+    try:
+        preferences = make_preferences(
+            minutes_per_day=minutes,
+            equipment=equipment,
+            time_of_day=time_of_day,
+            days=days,
+            timezone=timezone,
+        )
+    except PreferenceError as exc:
+        raise UserError(f"--{exc.field.replace('_', '-')}: {exc.problem}") from None
+    assessment = _assess(case_path)
+    plan = make_plan(assessment, preferences, _start(start, today), startback)
+    if as_json:
+        out.write(json.dumps(plan_to_dict(plan), indent=2, ensure_ascii=False) + "\n")
+        return EXIT_OK
+    out.write(render_plan(plan, week or _week_number(plan, today)))
+    return EXIT_OK
+
+
+def make_plan(
+    assessment: Assessment, preferences: Preferences, starts: date, startback: str | None
+) -> Plan:
+    from backcoach.content.advice import load_advice
+    from backcoach.content.exercises import load_exercises
+    from backcoach.content.loader import ContentError
+
+    try:
+        exercises, advice = load_exercises(), load_advice()
+    except ContentError as exc:  # a broken install, not the user's input
+        raise UserError(f"content files are invalid: {exc}") from None
+    startback = startback or _startback_of(assessment)
+    return build_plan(assessment, preferences, exercises, advice, starts, startback=startback)
+
+
+def _assess(case_path: str) -> Assessment:
+    from backcoach.cli.assess_files import read_case
+
+    return assessor().assess(read_case(case_path))
+
+
+def _startback_of(assessment: Assessment) -> str | None:
+    answers = assessment.case.questionnaires.get("startback")
+    if not answers:
+        return None
+    from backcoach.content.questionnaires import load_questionnaire
+    from backcoach.domain.questionnaires import score
+
+    return score(load_questionnaire("startback"), answers).category
+
+
+def _start(text: str | None, today: date) -> date:
+    if text is None:
+        return today
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UserError(f"--start: use a date like 2026-11-30 (got {text!r})") from None
+
+
+def _week_number(plan: Plan, today: date) -> int:
+    current = plan.week(today)
+    return current.number if current else 1
+
+
+# --- text ------------------------------------------------------------------------------------
+
+
+def _wrap(text: str, indent: str = "  ", hanging: str | None = None) -> str:
+    rest = indent if hanging is None else hanging
+    return textwrap.fill(text, WIDTH, initial_indent=indent, subsequent_indent=rest) + "\n"
+
+
+def render_plan(plan: Plan, week_number: int) -> str:
+    advice_for_level = catalog().advice(plan.profile.level)
+    if plan.kind == "none":
+        return (
+            "NO SELF-CARE PLAN: your answers need urgent care first.\n\n"
+            + _wrap(advice_for_level.action, "")
+            + "\nRun `backcoach assess` again after you have been seen.\n"
+        )
+    if not 1 <= week_number <= len(plan.weeks):
+        raise UserError(f"--week: this plan has weeks 1 to {len(plan.weeks)}")
+    week = plan.weeks[week_number - 1]
+    text = _heading(plan, week)
+    if plan.kind == "while_you_wait":
+        text += _wrap(advice_for_level.action, "") + "\n"
+    text += _routine(plan, week)
+    text += _advice(plan)
+    if plan.left_out:
+        text += "\nLEFT OUT TO KEEP YOU SAFE\n"
+        for exercise_id, tags in plan.left_out:
+            why = "; ".join(CAUTION_MEANINGS[t] for t in tags)
+            text += _wrap(f"{_exercise_name(exercise_id)}: involves {why}.", "  - ", "    ")
+    return text
+
+
+def _heading(plan: Plan, week: Week) -> str:
+    top = catalog().condition(plan.profile.conditions[0]).name
+    if plan.kind == "while_you_wait":
+        title = "WHILE YOU WAIT TO BE SEEN: a gentle plan"
+    else:
+        title = f"YOUR SELF-CARE PLAN: week {week.number} of {len(plan.weeks)}"
+    return (
+        f"{title}\n"
+        f"From {week.starts:%a %d %b %Y}. Most likely cause: {top.lower()}.\n"
+        "Not a diagnosis. Stop anything that makes pain spread down your leg.\n\n"
+    )
+
+
+def _routine(plan: Plan, week: Week) -> str:
+    hour, minute = plan.preferences.time_of_day
+    minutes = max(1, round(sum(seconds(item.dose) for item in week.routine) / 60))
+    text = f"YOUR ROUTINE: about {minutes} minutes, at {hour:02d}:{minute:02d} on {_days(plan)}\n"
+    for n, item in enumerate(week.routine, start=1):
+        text += _wrap(f"{n}. {item.exercise.name}: {dose_text(item.dose)}.", "  ", "     ")
+        text += _wrap(item.exercise.purpose, "     ")
+    text += "\n" + _wrap(
+        f"WALK: {week.walking_minutes} minutes a day this week, at an easy pace.", ""
+    )
+    return text
+
+
+def _days(plan: Plan) -> str:
+    names = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+    chosen = plan.preferences.days
+    return "every day" if len(chosen) == 7 else ", ".join(names[d] for d in chosen)
+
+
+def _advice(plan: Plan) -> str:
+    text = ""
+    way = None
+    for item in plan.advice:
+        if item.way != way:
+            way = item.way
+            text += f"\n{WAY_TITLES[way].upper()}\n"
+        text += _wrap(f"{item.title}. {item.text}", "  - ", "    ")
+        text += _wrap(f"Evidence: {item.evidence.replace('_', ' ')}. {item.evidence_note}", "    ")
+        for caution in item.cautions:
+            text += _wrap(f"Take care: {caution}", "    ")
+    return text
+
+
+def _exercise_name(exercise_id: str) -> str:
+    from backcoach.content.exercises import load_exercise
+
+    return load_exercise(exercise_id).name
+
+
+# --- JSON ------------------------------------------------------------------------------------
+
+
+def plan_to_dict(plan: Plan) -> dict[str, Any]:
+    profile = plan.profile
+    prefs = plan.preferences
+    return {
+        "kind": plan.kind,
+        "level": profile.level.id,
+        "starts": plan.starts.isoformat(),
+        "likely_conditions": list(profile.conditions),
+        "startback": profile.startback,
+        "avoid": sorted(profile.avoid),
+        "preferences": {
+            "minutes_per_day": prefs.minutes_per_day,
+            "equipment": sorted(prefs.equipment),
+            "time_of_day": "{:02d}:{:02d}".format(*prefs.time_of_day),
+            "days": list(prefs.days),
+            "timezone": prefs.timezone,
+        },
+        "weeks": [
+            {
+                "number": week.number,
+                "starts": week.starts.isoformat(),
+                "walking_minutes": week.walking_minutes,
+                "routine": [
+                    {
+                        "exercise": item.exercise.id,
+                        "name": item.exercise.name,
+                        "dose": item.dose._asdict(),
+                        "dose_text": dose_text(item.dose),
+                        "stop_if": item.exercise.stop_if,
+                        "sources": list(item.exercise.sources),
+                    }
+                    for item in week.routine
+                ],
+            }
+            for week in plan.weeks
+        ],
+        "advice": [
+            {
+                "id": item.id,
+                "way": item.way,
+                "title": item.title,
+                "text": item.text,
+                "evidence": item.evidence,
+                "evidence_note": item.evidence_note,
+                "cautions": list(item.cautions),
+                "sources": list(item.sources),
+            }
+            for item in plan.advice
+        ],
+        "left_out": [{"exercise": e, "cautions": list(tags)} for e, tags in plan.left_out],
+    }
