@@ -170,3 +170,15 @@ def test_an_unwritable_cache_only_costs_speed(
     blocker.write_text("")
     monkeypatch.setenv("BACKCOACH_CACHE_DIR", str(blocker / "cache"))
     assert loader.load_plain(str(data_copy))["rules"]
+
+
+def test_a_new_home_folder_is_private(
+    data_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "new-home"
+    monkeypatch.delenv("BACKCOACH_CACHE_DIR", raising=False)
+    monkeypatch.setenv("BACKCOACH_HOME", str(home))
+    loader.load_plain(str(data_copy))
+    assert (home / "cache").is_dir()
+    assert home.stat().st_mode & 0o777 == 0o700
+    assert (home / "cache").stat().st_mode & 0o777 == 0o700

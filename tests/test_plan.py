@@ -203,3 +203,18 @@ def test_progress_and_walking_rules() -> None:
     profile = plan_for(assessment(pain=8)).profile
     assert walking_minutes(profile, 1) == 5
     assert walking_minutes(plan_for(assessment(pain=2)).profile, 6) == 16
+
+
+def test_no_routine_before_a_clinician_when_it_is_urgent_or_serious() -> None:
+    urgent = plan_for(assessment(Level.CONSULTATION_24))
+    assert urgent.kind == "while_you_wait" and urgent.weeks[0].routine == ()
+    serious = build_plan(
+        assessment(Level.CONSULTATION, top="spinal_fracture"),
+        make_preferences(),
+        EXERCISES,
+        ADVICE,
+        START,
+        serious_conditions={"spinal_fracture"},
+    )
+    assert serious.weeks[0].routine == ()
+    assert plan_for(assessment(Level.CONSULTATION)).weeks[0].routine != ()

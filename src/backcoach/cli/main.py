@@ -84,6 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     plan.add_argument("--case", metavar="FILE", help="the case file to plan from (- for stdin)")
     plan.add_argument("--json", action="store_true", help="print the whole plan as JSON")
+    plan.add_argument("--html", metavar="FILE", help="also write a printable one-page handout")
+    plan.add_argument("--ics", metavar="FILE", help="also write the plan as a calendar (.ics)")
     plan.add_argument("--week", type=int, metavar="N", help="show week N (default: this week)")
     plan.add_argument("--start", metavar="DATE", help="first day of the plan (default: today)")
     plan.add_argument(
@@ -105,7 +107,47 @@ def build_parser() -> argparse.ArgumentParser:
         help="your STarT Back risk group, if the case file does not carry the answers",
     )
     plan.set_defaults(handler=_plan)
+
+    routine = commands.add_parser(
+        "routine",
+        formatter_class=_Formatter,
+        help="do today's exercise routine with timers and counts",
+        description="Guides you through today's routine from your plan. Keys: p pause, "
+        "s skip, q quit.",
+    )
+    routine.add_argument("--case", metavar="FILE", help="the case file your plan comes from")
+    routine.add_argument("--start", metavar="DATE", help="first day of the plan (default: today)")
+    routine.add_argument("--quiet", action="store_true", help="no sound cues")
+    routine.set_defaults(handler=_routine)
+
+    breathe = commands.add_parser(
+        "breathe",
+        formatter_class=_Formatter,
+        help="slow, calm breathing with a visual pace",
+        description="Paced slow breathing: breathe in as the bar grows, out as it shrinks.",
+    )
+    breathe.add_argument(
+        "--breaths", type=int, default=10, metavar="N", help="how many breaths (10)"
+    )
+    breathe.add_argument(
+        "--pace", type=float, default=10.0, metavar="SECONDS", help="seconds per breath (10)"
+    )
+    breathe.set_defaults(handler=_breathe)
     return parser
+
+
+def _routine(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from backcoach.cli import routine
+
+    return routine.run(case_path=args.case, start=args.start, quiet=args.quiet, today=date.today())
+
+
+def _breathe(args: argparse.Namespace) -> int:
+    from backcoach.cli import breathe
+
+    return breathe.run(breaths=args.breaths, pace=args.pace)
 
 
 def _plan(args: argparse.Namespace) -> int:
@@ -117,6 +159,8 @@ def _plan(args: argparse.Namespace) -> int:
         case_path=args.case,
         out=sys.stdout,
         as_json=args.json,
+        html=args.html,
+        ics=args.ics,
         start=args.start,
         week=args.week,
         startback=args.startback,

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import sys
 import textwrap
 from datetime import date
 from typing import IO, Any
 
 from backcoach.cli.engine import assessor, catalog
 from backcoach.cli.errors import EXIT_OK, UserError
+from backcoach.domain.advice import AdviceItem
 from backcoach.domain.exercises import CAUTION_MEANINGS, dose_text
 from backcoach.domain.model import Assessment
 from backcoach.domain.plan import Plan, Week, build_plan, seconds
@@ -40,6 +42,8 @@ def run(
     out: IO[str],
     as_json: bool,
     start: str | None,
+    html: str | None = None,
+    ics: str | None = None,
     week: int | None,
     startback: str | None,
     minutes: int,
@@ -63,11 +67,35 @@ def run(
         raise UserError(f"--{exc.field.replace('_', '-')}: {exc.problem}") from None
     assessment = _assess(case_path)
     plan = make_plan(assessment, preferences, _start(start, today), startback)
+    _write_files(plan, ics=ics, html=html, out=out)
     if as_json:
         out.write(json.dumps(plan_to_dict(plan), indent=2, ensure_ascii=False) + "\n")
         return EXIT_OK
     out.write(render_plan(plan, week or _week_number(plan, today)))
     return EXIT_OK
+
+
+def _write_files(plan: Plan, *, ics: str | None, html: str | None, out: IO[str]) -> None:
+    """The calendar and the handout; a file that cannot be written is the user's error."""
+    from datetime import UTC, datetime
+
+    if plan.kind == "none" and (ics or html):
+        raise UserError("no plan to write: your answers need urgent care first")
+    for flag, path in (("--ics", ics), ("--html", html)):
+        if path is None:
+            continue
+        try:
+            if flag == "--ics":
+                from backcoach.adapters.calendar_ics import write_ics
+
+                write_ics(plan, path, now=datetime.now(UTC))
+            else:
+                from backcoach.adapters.handout_html import write_html
+
+                write_html(plan, path)
+        except OSError as exc:
+            raise UserError(f"{flag} {path}: cannot write ({exc.strerror})") from None
+        print(f"Wrote {path}", file=sys.stderr)
 
 
 def make_plan(
@@ -82,7 +110,16 @@ def make_plan(
     except ContentError as exc:  # a broken install, not the user's input
         raise UserError(f"content files are invalid: {exc}") from None
     startback = startback or _startback_of(assessment)
-    return build_plan(assessment, preferences, exercises, advice, starts, startback=startback)
+    serious = [c.id for c in catalog().conditions if c.kind == "serious"]
+    return build_plan(
+        assessment,
+        preferences,
+        exercises,
+        advice,
+        starts,
+        startback=startback,
+        serious_conditions=serious,
+    )
 
 
 def _assess(case_path: str) -> Assessment:
@@ -163,6 +200,11 @@ def _heading(plan: Plan, week: Week) -> str:
 def _routine(plan: Plan, week: Week) -> str:
     hour, minute = plan.preferences.time_of_day
     minutes = max(1, round(sum(seconds(item.dose) for item in week.routine) / 60))
+    if not week.routine:
+        return (
+            "EXERCISES: wait until a doctor or physiotherapist has seen you; they will\n"
+            "tell you which movements are safe. Until then, move gently as comfort allows.\n"
+        )
     text = f"YOUR ROUTINE: about {minutes} minutes, at {hour:02d}:{minute:02d} on {_days(plan)}\n"
     for n, item in enumerate(week.routine, start=1):
         text += _wrap(f"{n}. {item.exercise.name}: {dose_text(item.dose)}.", "  ", "     ")
@@ -179,17 +221,34 @@ def _days(plan: Plan) -> str:
     return "every day" if len(chosen) == 7 else ", ".join(names[d] for d in chosen)
 
 
+SHOWN_PER_WAY = 2
+GRADE_ORDER = {"high": 0, "moderate": 1, "low": 2, "very_low": 3, "expert_opinion": 4}
+
+
 def _advice(plan: Plan) -> str:
-    text = ""
-    way = None
+    """Per way, the best-supported items (safety-netting in full); the rest are counted."""
+    by_way: dict[str, list[AdviceItem]] = {}
     for item in plan.advice:
-        if item.way != way:
-            way = item.way
-            text += f"\n{WAY_TITLES[way].upper()}\n"
-        text += _wrap(f"{item.title}. {item.text}", "  - ", "    ")
-        text += _wrap(f"Evidence: {item.evidence.replace('_', ' ')}. {item.evidence_note}", "    ")
-        for caution in item.cautions:
-            text += _wrap(f"Take care: {caution}", "    ")
+        by_way.setdefault(item.way, []).append(item)
+    text = ""
+    for way, items in by_way.items():
+        text += f"\n{WAY_TITLES[way].upper()}\n"
+        advised = [i for i in items if not i.id.startswith("do_not_")]
+        not_advised = [i for i in items if i.id.startswith("do_not_")]
+        limit = len(advised) if way == "safety_net" else SHOWN_PER_WAY
+        shown = sorted(advised, key=lambda i: GRADE_ORDER[i.evidence])[:limit]
+        for item in shown:
+            text += _wrap(f"{item.title}. {item.text}", "  - ", "    ")
+            grade = item.evidence.replace("_", " ")
+            text += _wrap(f"Evidence: {grade}. {item.evidence_note}", "    ")
+            for caution in item.cautions:
+                text += _wrap(f"Take care: {caution}", "    ")
+        if not_advised:
+            names = ", ".join(i.title.removeprefix("Not advised: ") for i in not_advised)
+            text += _wrap(f"Not advised by NICE: {names}.", "  - ", "    ")
+        if len(advised) > len(shown):
+            more = len(advised) - len(shown)
+            text += f"    (+{more} more in `backcoach plan --json`)\n"
     return text
 
 

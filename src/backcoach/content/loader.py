@@ -114,13 +114,24 @@ def _write_atomically(path: str, data: bytes) -> None:
     import tempfile
 
     try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
+        _make_private_dirs(os.path.dirname(path))
         fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".cache-")
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.replace(tmp, path)
     except OSError:
         return
+
+
+def _make_private_dirs(path: str) -> None:
+    """Create ``path`` and any missing parents readable by the owner only: the cache sits
+    beside health data when BACKCOACH_HOME is set."""
+    missing = []
+    while path and not os.path.isdir(path):
+        missing.append(path)
+        path = os.path.dirname(path)
+    for folder in reversed(missing):
+        os.mkdir(folder, 0o700)
 
 
 def validate_content(data_dir: str = DATA_DIR) -> dict[str, Any]:

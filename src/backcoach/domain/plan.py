@@ -6,7 +6,9 @@ the same plan; the start date is passed in, never read from the clock.
 
 Safety, built in here and not left to content:
 - an emergency result gets no plan, only what to do now;
-- a result that needs a clinician gets a short, gentle "while you wait" plan;
+- a result that needs a clinician gets a short, gentle "while you wait" plan, with no
+  exercise routine when the doctor is needed today or a serious cause leads the list
+  (a suspected fracture or infection is examined before it is exercised);
 - no exercise whose caution tags match the person is ever chosen, and the plan lists
   what it left out and why.
 """
@@ -32,6 +34,9 @@ PROGRESSION_SOURCES: Final = ("nhs-inform-back-exercises",)
 
 # While waiting to see a clinician, only these ways: gentle, and nothing that needs a plan.
 WAITING_WAYS: Final = ("education", "pain_relief", "sleep", "breathing", "safety_net")
+# When the doctor is needed today or a serious cause leads, reassurance such as "back
+# pain is rarely serious" would contradict the triage: no education, no routine.
+URGENT_WAYS: Final = ("pain_relief", "sleep", "breathing", "safety_net")
 
 
 class PersonProfile(NamedTuple):
@@ -113,18 +118,27 @@ def build_plan(
     advice: Sequence[AdviceItem],
     starts: date,
     startback: str | None = None,
+    serious_conditions: Iterable[str] = (),
 ) -> Plan:
+    """``serious_conditions``: condition ids (kind "serious" in the catalog) that, when
+    most likely, mean no exercise routine until a clinician has seen the person."""
     profile = profile_of(assessment, startback)
     if profile.level >= Level.EMERGENCY:
         return Plan("none", profile, starts, (), (), (), preferences)
     waiting = profile.level >= Level.CONSULTATION
-    chosen_advice = _advice(profile, advice, waiting)
+    hold_exercise = profile.level >= Level.CONSULTATION_24 or (
+        profile.conditions[0] in set(serious_conditions)
+    )
+    ways = URGENT_WAYS if hold_exercise else WAITING_WAYS if waiting else WAYS
+    chosen_advice = _advice(profile, advice, ways)
     left_out = tuple(
         (e.id, e.matching_cautions(profile.avoid))
         for e in exercises
         if not e.is_safe_for(profile.avoid)
     )
-    routine = choose_routine(profile, preferences, exercises, gentle=waiting)
+    routine = (
+        () if hold_exercise else choose_routine(profile, preferences, exercises, gentle=waiting)
+    )
     weeks = tuple(
         Week(
             number=n,
@@ -139,11 +153,10 @@ def build_plan(
 
 
 def _advice(
-    profile: PersonProfile, advice: Sequence[AdviceItem], waiting: bool
+    profile: PersonProfile, advice: Sequence[AdviceItem], ways: Sequence[str]
 ) -> tuple[AdviceItem, ...]:
     chosen = select(advice, profile.conditions, profile.present, profile.level, profile.startback)
-    if waiting:
-        chosen = tuple(item for item in chosen if item.way in WAITING_WAYS)
+    chosen = tuple(item for item in chosen if item.way in ways)
     order = {way: n for n, way in enumerate(WAYS)}
     return tuple(sorted(chosen, key=lambda item: order[item.way]))  # stable within a way
 
