@@ -218,3 +218,20 @@ def test_no_routine_before_a_clinician_when_it_is_urgent_or_serious() -> None:
     )
     assert serious.weeks[0].routine == ()
     assert plan_for(assessment(Level.CONSULTATION)).weeks[0].routine != ()
+
+
+def test_a_custom_routine_is_used_and_checked() -> None:
+    import pytest
+
+    from backcoach.domain.preferences import PreferenceError
+
+    plan = plan_for(assessment(), exercises="hip_flexor, knee_rolls")
+    assert routine_ids(plan) == ["hip_flexor", "knee_rolls"]
+    with pytest.raises(
+        PreferenceError, match="unknown exercise id 'knee_rols'; did you mean 'knee_rolls'"
+    ):
+        plan_for(assessment(), exercises="knee_rols")
+    with pytest.raises(PreferenceError) as err:
+        plan_for(assessment(pregnant="present"), exercises="press_up")
+    assert err.value.field == "exercises"
+    assert "lying on the front" in err.value.problem

@@ -102,6 +102,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     plan.add_argument("--timezone", default="UTC", metavar="TZ", help="e.g. Europe/London")
     plan.add_argument(
+        "--exercises",
+        metavar="LIST",
+        help="your own routine, by exercise id (see plan --json), e.g. knee_rolls,bird_dog",
+    )
+    plan.add_argument(
         "--startback",
         choices=("low", "medium", "high"),
         help="your STarT Back risk group, if the case file does not carry the answers",
@@ -170,6 +175,7 @@ def _plan(args: argparse.Namespace) -> int:
         days=args.days,
         timezone=args.timezone,
         today=date.today(),
+        exercises=args.exercises,
     )
 
 

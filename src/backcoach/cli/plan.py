@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 import textwrap
 from datetime import date
@@ -30,6 +31,7 @@ WAY_TITLES = {
     "running": "Running",
     "safety_net": "When to stop and get help",
 }
+_FLAGS = {"minutes_per_day": "minutes", "time": "time", "days": "days"}  # field -> option
 NO_CASE = (
     "no saved assessment yet. Run `backcoach assess --save my-case.json`, then "
     "`backcoach plan --case my-case.json`."
@@ -52,6 +54,7 @@ def run(
     days: str,
     timezone: str,
     today: date,
+    exercises: str | None = None,
 ) -> int:
     if case_path is None:
         raise UserError(NO_CASE)
@@ -62,11 +65,12 @@ def run(
             time_of_day=time_of_day,
             days=days,
             timezone=timezone,
+            exercises=exercises,
         )
+        assessment = _assess(case_path)
+        plan = make_plan(assessment, preferences, _start(start, today), startback)
     except PreferenceError as exc:
-        raise UserError(f"--{exc.field.replace('_', '-')}: {exc.problem}") from None
-    assessment = _assess(case_path)
-    plan = make_plan(assessment, preferences, _start(start, today), startback)
+        raise UserError(f"--{_FLAGS.get(exc.field, exc.field)}: {exc.problem}") from None
     _write_files(plan, ics=ics, html=html, out=out)
     if as_json:
         out.write(json.dumps(plan_to_dict(plan), indent=2, ensure_ascii=False) + "\n")
@@ -208,7 +212,7 @@ def _routine(plan: Plan, week: Week) -> str:
     text = f"YOUR ROUTINE: about {minutes} minutes, at {hour:02d}:{minute:02d} on {_days(plan)}\n"
     for n, item in enumerate(week.routine, start=1):
         text += _wrap(f"{n}. {item.exercise.name}: {dose_text(item.dose)}.", "  ", "     ")
-        text += _wrap(item.exercise.purpose, "     ")
+        text += _wrap(f"{item.exercise.purpose} ({cite(item.exercise.sources)})", "     ")
     text += "\n" + _wrap(
         f"WALK: {week.walking_minutes} minutes a day this week, at an easy pace.", ""
     )
@@ -240,7 +244,9 @@ def _advice(plan: Plan) -> str:
         for item in shown:
             text += _wrap(f"{item.title}. {item.text}", "  - ", "    ")
             grade = item.evidence.replace("_", " ")
-            text += _wrap(f"Evidence: {grade}. {item.evidence_note}", "    ")
+            text += _wrap(
+                f"Evidence: {grade}. {item.evidence_note} Source: {cite(item.sources)}.", "    "
+            )
             for caution in item.cautions:
                 text += _wrap(f"Take care: {caution}", "    ")
         if not_advised:
@@ -250,6 +256,18 @@ def _advice(plan: Plan) -> str:
             more = len(advised) - len(shown)
             text += f"    (+{more} more in `backcoach plan --json`)\n"
     return text
+
+
+def cite(source_ids: tuple[str, ...]) -> str:
+    """Short names for sources: "NICE 2016", "Kovacs 2003", "NHS inform 2023"."""
+    by_id = {s.id: s for s in catalog().sources}
+    names = []
+    for source_id in source_ids[:2]:
+        source = by_id[source_id]
+        acronym = re.search(r"\(([A-Z]{2,})\)", source.by)
+        who = acronym.group(1) if acronym else re.split(r",| et al|\.", source.by)[0]
+        names.append(f"{who.strip()} {source.year}")
+    return "; ".join(names)
 
 
 def _exercise_name(exercise_id: str) -> str:

@@ -22,7 +22,7 @@ from typing import Final, NamedTuple
 from backcoach.domain.advice import WAYS, AdviceItem, select
 from backcoach.domain.exercises import Dose, Exercise
 from backcoach.domain.model import PRESENT, Assessment, Level
-from backcoach.domain.preferences import Preferences
+from backcoach.domain.preferences import PreferenceError, Preferences
 
 FULL_WEEKS: Final = 6
 WAITING_WEEKS: Final = 1
@@ -136,8 +136,14 @@ def build_plan(
         for e in exercises
         if not e.is_safe_for(profile.avoid)
     )
+    if preferences.exercises:
+        custom = custom_routine(profile, preferences.exercises, exercises)
     routine = (
-        () if hold_exercise else choose_routine(profile, preferences, exercises, gentle=waiting)
+        ()
+        if hold_exercise
+        else custom
+        if preferences.exercises
+        else choose_routine(profile, preferences, exercises, gentle=waiting)
     )
     weeks = tuple(
         Week(
@@ -159,6 +165,33 @@ def _advice(
     chosen = tuple(item for item in chosen if item.way in ways)
     order = {way: n for n, way in enumerate(WAYS)}
     return tuple(sorted(chosen, key=lambda item: order[item.way]))  # stable within a way
+
+
+def custom_routine(
+    profile: PersonProfile, wanted: Sequence[str], exercises: Sequence[Exercise]
+) -> tuple[Exercise, ...]:
+    """The person's own choice of exercises, refused (naming the exercise) when an id is
+    unknown or an exercise is not safe for them."""
+    from backcoach.domain.exercises import CAUTION_MEANINGS
+
+    by_id = {e.id: e for e in exercises}
+    chosen = []
+    for exercise_id in wanted:
+        exercise = by_id.get(exercise_id)
+        if exercise is None:
+            import difflib
+
+            close = difflib.get_close_matches(exercise_id, list(by_id), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise PreferenceError("exercises", f"unknown exercise id {exercise_id!r}{hint}")
+        unsafe = exercise.matching_cautions(profile.avoid)
+        if unsafe:
+            why = "; ".join(CAUTION_MEANINGS[tag] for tag in unsafe)
+            raise PreferenceError(
+                "exercises", f"{exercise.name} is not safe for you now: it involves {why}"
+            )
+        chosen.append(exercise)
+    return tuple(chosen)
 
 
 def focus_areas(profile: PersonProfile) -> tuple[str, ...]:

@@ -29,6 +29,7 @@ class Preferences(NamedTuple):
     time_of_day: tuple[int, int] = (8, 0)  # hour, minute: when the routine is done
     days: tuple[int, ...] = (0, 1, 2, 3, 4, 5, 6)  # weekdays, Monday = 0
     timezone: str = "UTC"
+    exercises: tuple[str, ...] = ()  # a custom routine, by exercise id; empty: chosen for you
 
 
 def make_preferences(
@@ -38,6 +39,7 @@ def make_preferences(
     time_of_day: str = "08:00",
     days: str = "mon,tue,wed,thu,fri,sat,sun",
     timezone: str = "UTC",
+    exercises: str | None = None,
 ) -> Preferences:
     """Preferences from the plain strings a person types; raises PreferenceError."""
     if not MIN_MINUTES <= minutes_per_day <= MAX_MINUTES:
@@ -52,7 +54,18 @@ def make_preferences(
         time_of_day=_time(time_of_day),
         days=_days(days),
         timezone=_timezone(timezone),
+        exercises=_exercise_ids(exercises),
     )
+
+
+def _exercise_ids(text: str | None) -> tuple[str, ...]:
+    """The ids only; the plan builder checks them against the library and the person."""
+    if text is None:
+        return ()
+    ids = tuple(dict.fromkeys(n.strip().lower() for n in text.split(",") if n.strip()))
+    if not ids:
+        raise PreferenceError("exercises", "list at least one exercise id, e.g. knee_rolls")
+    return ids
 
 
 def _equipment(text: str) -> frozenset[str]:
