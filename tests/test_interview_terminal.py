@@ -166,7 +166,7 @@ def test_saddle_numbness_stops_the_interview_at_once(
 
 
 def test_runner_with_delayed_soreness_reaches_self_care(
-    session: Callable[..., Session], questions: dict[str, str]
+    session: Callable[..., Session], questions: dict[str, str], tmp_path: Path
 ) -> None:
     catalog = load_catalog()
     s = session()
@@ -203,6 +203,11 @@ def test_runner_with_delayed_soreness_reaches_self_care(
     others = [f.id for f in catalog.findings if f.phase != "danger"]
     asked_others = [fid for fid in s.asked if fid not in danger]
     assert len(asked_others) < len(others), "only questions that can change the result"
+    # The answers are kept for `backcoach plan`, on this computer, for the owner only.
+    kept = tmp_path / "home" / "latest-case.json"
+    assert kept.stat().st_mode & 0o777 == 0o600
+    assert json.loads(kept.read_text())["findings"]["runner"] == "present"
+    assert "backcoach plan" in out
 
 
 # --- (c) --save then --case replays ---------------------------------------------------------

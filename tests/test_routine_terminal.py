@@ -264,12 +264,26 @@ def test_without_a_terminal_keys_are_typed_lines_and_closed_input_runs_on(
     assert second["exercises_skipped"] == [routine[0]["exercise"]]
 
 
-def test_routine_without_a_case_says_there_is_no_saved_assessment(env: dict[str, str]) -> None:
+def test_routine_without_a_case_says_there_is_no_assessment_yet(env: dict[str, str]) -> None:
     done = backcoach("routine", env=env)
     assert done.returncode == 2
     assert done.stdout == b""
-    assert b"no saved assessment yet" in done.stderr
+    assert b"no assessment yet. Run `backcoach assess` first" in done.stderr
     assert b"Traceback" not in done.stderr
+
+
+def test_routine_and_plan_use_the_latest_interview_when_no_case_is_given(
+    env: dict[str, str], case_file: Path
+) -> None:
+    home = Path(env["BACKCOACH_HOME"])
+    home.mkdir(mode=0o700, exist_ok=True)
+    (home / "latest-case.json").write_bytes(case_file.read_bytes())
+    plan = backcoach("plan", "--json", env=env)
+    assert plan.returncode == 0, plan.stderr.decode()
+    assert json.loads(plan.stdout)["kind"] == "full"
+    done = backcoach("routine", stdin=b"\n", env=env)
+    assert done.returncode == 0, done.stderr.decode()
+    assert len(sessions(env)) == 1
 
 
 # --- breathe ---------------------------------------------------------------------------------

@@ -297,7 +297,36 @@ def _interview(term: Terminal, *, save_path: Path | None, as_json: bool, out: IO
         term.say()
         term.say(term.bold("YOUR RESULT"))
         term.say(_render_result(assessment, cat, results, color=term.color))
+    _keep_latest(term, state, results, emergency=False)
     return _save_and_tell(term, save_path, state, results)
+
+
+def _keep_latest(
+    term: Terminal,
+    state: interview.InterviewState,
+    results: list[QuestionnaireResult],
+    *,
+    emergency: bool,
+) -> None:
+    """Keep the answers on this computer (owner-only file) so that `backcoach plan` and
+    `backcoach routine` can use them. Questionnaire answers are kept too: this file is
+    backcoach's own, not a shared case file. Best effort: failing to keep them must not
+    hide the result."""
+    from backcoach.adapters.paths import LATEST_CASE, data_dir, write_private_json
+
+    case = case_dict(state, results)
+    if results:
+        case["questionnaires"] = {r.questionnaire_id: r.answers_map for r in results}
+    path = data_dir() / LATEST_CASE
+    try:
+        write_private_json(path, case)
+    except OSError:
+        return
+    if not emergency:
+        term.para(
+            f"Your answers are kept on this computer only ({path}). For your self-care plan, "
+            "run: backcoach plan"
+        )
 
 
 def _ask_numbers(term: Terminal, state: interview.InterviewState) -> interview.InterviewState:
@@ -327,6 +356,7 @@ def _finish_emergency(
     if as_json:
         out.write(json.dumps(_result_dict(assessment), indent=2, ensure_ascii=False) + "\n")
         out.flush()
+    _keep_latest(term, state, [], emergency=True)
     return _save_and_tell(term, save_path, state, [])
 
 

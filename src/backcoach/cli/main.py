@@ -82,7 +82,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="your self-care plan: routine, walking and advice, week by week",
         description="Builds a 6-week self-care plan from an assessment (a case file).",
     )
-    plan.add_argument("--case", metavar="FILE", help="the case file to plan from (- for stdin)")
+    plan.add_argument(
+        "--case",
+        metavar="FILE",
+        help="the case file to plan from (default: your latest assessment)",
+    )
     plan.add_argument("--json", action="store_true", help="print the whole plan as JSON")
     plan.add_argument("--html", metavar="FILE", help="also write a printable one-page handout")
     plan.add_argument("--ics", metavar="FILE", help="also write the plan as a calendar (.ics)")
@@ -120,7 +124,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Guides you through today's routine from your plan. Keys: p pause, "
         "s skip, q quit.",
     )
-    routine.add_argument("--case", metavar="FILE", help="the case file your plan comes from")
+    routine.add_argument(
+        "--case",
+        metavar="FILE",
+        help="the case file your plan comes from (default: your latest assessment)",
+    )
     routine.add_argument("--start", metavar="DATE", help="first day of the plan (default: today)")
     routine.add_argument("--quiet", action="store_true", help="no sound cues")
     routine.set_defaults(handler=_routine)

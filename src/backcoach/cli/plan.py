@@ -32,10 +32,19 @@ WAY_TITLES = {
     "safety_net": "When to stop and get help",
 }
 _FLAGS = {"minutes_per_day": "minutes", "time": "time", "days": "days"}  # field -> option
-NO_CASE = (
-    "no saved assessment yet. Run `backcoach assess --save my-case.json`, then "
-    "`backcoach plan --case my-case.json`."
-)
+NO_CASE = "no assessment yet. Run `backcoach assess` first (or give a case file with --case FILE)."
+
+
+def case_or_latest(case_path: str | None) -> str:
+    """The case file given, else the latest interview's answers kept on this computer."""
+    if case_path is not None:
+        return case_path
+    from backcoach.adapters.paths import latest_case
+
+    latest = latest_case()
+    if latest is None:
+        raise UserError(NO_CASE)
+    return str(latest)
 
 
 def run(
@@ -56,8 +65,7 @@ def run(
     today: date,
     exercises: str | None = None,
 ) -> int:
-    if case_path is None:
-        raise UserError(NO_CASE)
+    case_path = case_or_latest(case_path)
     try:
         preferences = make_preferences(
             minutes_per_day=minutes,

@@ -39,7 +39,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any, Final, Protocol
 
-from backcoach.cli.errors import EXIT_OK, UserError
+from backcoach.adapters.paths import data_dir, private_folder
+from backcoach.cli.errors import EXIT_OK
 from backcoach.domain.session import (
     GET_READY,
     REP,
@@ -401,15 +402,6 @@ def guide(
 # --- recording --------------------------------------------------------------------------------
 
 
-def data_dir() -> Path:
-    if home := os.environ.get("BACKCOACH_HOME"):
-        return Path(home)
-    base = os.environ.get("XDG_DATA_HOME") or os.path.join(
-        os.path.expanduser("~"), ".local", "share"
-    )
-    return Path(base) / "backcoach"
-
-
 def session_record(log: SessionLog, *, day: date, plan: Plan, week: Week) -> dict[str, Any]:
     return {
         "kind": "routine",
@@ -426,10 +418,7 @@ def session_record(log: SessionLog, *, day: date, plan: Plan, week: Week) -> dic
 
 def append_record(record: dict[str, Any], folder: Path | None = None) -> Path:
     """Append one JSON line to sessions.jsonl: a private folder, a private file."""
-    folder = data_dir() if folder is None else folder
-    if not folder.is_dir():
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        folder.chmod(0o700)
+    folder = private_folder(data_dir() if folder is None else folder)
     path = folder / SESSIONS_FILE
     line = json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
@@ -445,10 +434,9 @@ def append_record(record: dict[str, Any], folder: Path | None = None) -> Path:
 
 
 def run(case_path: str | None, start: str | None, quiet: bool, today: date) -> int:
-    from backcoach.cli.plan import NO_CASE
+    from backcoach.cli.plan import case_or_latest
 
-    if case_path is None:
-        raise UserError(NO_CASE)
+    case_path = case_or_latest(case_path)
     plan = _plan(case_path, start, today)
     out = sys.stdout
     color = out.isatty() and not os.environ.get("NO_COLOR")
