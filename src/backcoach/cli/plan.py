@@ -14,7 +14,7 @@ from backcoach.cli.errors import EXIT_OK, UserError
 from backcoach.domain.advice import AdviceItem
 from backcoach.domain.exercises import CAUTION_MEANINGS, dose_text
 from backcoach.domain.model import Assessment
-from backcoach.domain.plan import Plan, Week, build_plan, seconds
+from backcoach.domain.plan import WALKING_SOURCES, Plan, Week, build_plan, seconds
 from backcoach.domain.preferences import PreferenceError, Preferences, make_preferences
 
 WIDTH = 78
@@ -222,7 +222,9 @@ def _routine(plan: Plan, week: Week) -> str:
         text += _wrap(f"{n}. {item.exercise.name}: {dose_text(item.dose)}.", "  ", "     ")
         text += _wrap(f"{item.exercise.purpose} ({cite(item.exercise.sources)})", "     ")
     text += "\n" + _wrap(
-        f"WALK: {week.walking_minutes} minutes a day this week, at an easy pace.", ""
+        f"WALK: {week.walking_minutes} minutes a day this week, at an easy pace, adding a"
+        f" little each week ({cite(WALKING_SOURCES)}).",
+        "",
     )
     return text
 
