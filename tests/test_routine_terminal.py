@@ -303,8 +303,9 @@ def test_breathe_paces_three_breaths(spawn: Callable[..., Run]) -> None:
 
 def test_breathe_q_stops(spawn: Callable[..., Run]) -> None:
     run = spawn("breathe", "--breaths", "3", "--pace", "4")
-    run.child.expect("Press q to stop")
+    # Typed ahead, so the fast clock cannot finish the breaths before the key is read.
     run.child.send("p")
+    run.child.expect("Press q to stop")
     run.child.expect("Paused")
     run.child.send("q")
     assert run.finish() == 0
