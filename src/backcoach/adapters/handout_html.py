@@ -158,7 +158,9 @@ footer li { display: inline; }
 footer a { text-decoration: none; }
 .notice { font-size: 8pt; line-height: 1.3; font-weight: 700; margin: 0 0 0.5mm; }
 @media print {
-  .page { max-width: none; padding: 0; }
+  /* A little smaller on paper, so a full plan for someone with many cautions still fits
+     one A4 page. */
+  .page { max-width: none; padding: 0; zoom: 0.95; }
   h2 { break-after: avoid; page-break-after: avoid; }
 }
 """
