@@ -23,11 +23,10 @@ from hypothesis import strategies as st
 
 from backcoach.adapters.caseio import case_from_dict
 from backcoach.adapters.handout_html import MAX_PER_WAY, plan_html, write_html
-from backcoach.cli.plan import WAY_TITLES
 from backcoach.content.advice import load_advice
 from backcoach.content.exercises import drawing_path, load_exercise, load_exercises
 from backcoach.content.loader import load_catalog
-from backcoach.domain.advice import AdviceItem
+from backcoach.domain.advice import WAY_TITLES, AdviceItem
 from backcoach.domain.assessment import Assessor
 from backcoach.domain.model import Case
 from backcoach.domain.plan import Plan, build_plan

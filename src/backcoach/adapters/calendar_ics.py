@@ -27,10 +27,7 @@ alarms in imported files; the calendar says so in its description.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import os
-import secrets
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Final, NamedTuple
@@ -39,6 +36,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Alarm, Calendar, Event, vText
 
 from backcoach import __version__
+from backcoach.adapters.paths import write_atomically
 from backcoach.domain.exercises import dose_text
 from backcoach.domain.plan import Plan, Week, seconds
 
@@ -120,20 +118,7 @@ def write_ics(plan: Plan, path: str, now: datetime) -> None:
     """Write the plan's calendar to ``path`` atomically (a temporary file in the same
     folder, then a rename). OSError when the folder is missing or not writable."""
     data = plan_calendar(plan, now).to_ical()
-    folder = os.path.dirname(os.path.abspath(path))
-    tmp = os.path.join(folder, f".{os.path.basename(path)}.{secrets.token_hex(4)}.tmp")
-    # os.open with 0o666 lets the umask decide the mode, as for any file the person saves.
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    write_atomically(path, data)
 
 
 # --- what goes in -----------------------------------------------------------------------

@@ -27,17 +27,14 @@ The warning signs (the safety-net items) are never shortened.
 
 from __future__ import annotations
 
-import contextlib
 import html
-import os
 import re
-import secrets
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Final, NamedTuple
 
-from backcoach.cli.plan import WAY_TITLES
-from backcoach.domain.advice import EVIDENCE_GRADES, AdviceItem
+from backcoach.adapters.paths import write_atomically
+from backcoach.domain.advice import EVIDENCE_GRADES, WAY_TITLES, AdviceItem
 from backcoach.domain.exercises import CAUTION_MEANINGS, Exercise, dose_text
 from backcoach.domain.model import Level
 from backcoach.domain.plan import WALKING_SOURCES, Plan, RoutineItem, Week, seconds
@@ -223,9 +220,9 @@ def plan_html(plan: Plan, week: int = 1) -> str:
         raise ValueError("an emergency result has no plan, so there is no handout")
     if not 1 <= week <= len(plan.weeks):
         raise ValueError(f"this plan has weeks 1 to {len(plan.weeks)}, not {week}")
-    from backcoach.cli.engine import catalog as shared_catalog
+    from backcoach.content.loader import load_catalog
 
-    catalog = shared_catalog()
+    catalog = load_catalog()
     cites = _Citations(catalog)
     this_week = plan.weeks[week - 1]
     parts = [
@@ -261,20 +258,7 @@ def write_html(plan: Plan, path: str) -> None:
     ever sees half a handout. ``OSError`` when the file cannot be written.
     """
     text = plan_html(plan)
-    folder = os.path.dirname(os.path.abspath(path))
-    tmp = os.path.join(folder, f".{os.path.basename(path)}.{secrets.token_hex(6)}.tmp")
-    # Mode 0o666 lets the umask decide the permissions, as for any new file.
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    write_atomically(path, text.encode("utf-8"))
 
 
 def drawing_markup(exercise: Exercise) -> str:

@@ -29,19 +29,36 @@ def private_folder(folder: Path) -> Path:
     return folder
 
 
-def write_private_json(path: Path, data: Any) -> None:
-    """Write JSON readable by the owner only, atomically (never a half-written file)."""
-    private_folder(path.parent)
-    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-")
+def write_atomically(path: str | Path, data: bytes, *, mode: int = 0o666) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the whole new one:
+    a temporary file in the same folder, flushed to disk, then renamed over it. ``mode``
+    0o666 lets the umask decide, as for any file a person saves; 0o600 keeps it private.
+    OSError when the folder is missing or not writable."""
+    folder = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}-")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
+def write_private_json(path: Path, data: Any) -> None:
+    """Write JSON readable by the owner only, atomically (never a half-written file)."""
+    private_folder(path.parent)
+    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    write_atomically(path, text.encode("utf-8"), mode=0o600)
 
 
 def latest_case() -> Path | None:

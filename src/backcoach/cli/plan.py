@@ -5,32 +5,18 @@ from __future__ import annotations
 import json
 import re
 import sys
-import textwrap
 from datetime import date
 from typing import IO, Any
 
 from backcoach.cli.engine import assessor, catalog
 from backcoach.cli.errors import EXIT_OK, UserError
-from backcoach.domain.advice import AdviceItem
+from backcoach.cli.render import wrap
+from backcoach.domain.advice import WAY_TITLES, AdviceItem
 from backcoach.domain.exercises import CAUTION_MEANINGS, dose_text
 from backcoach.domain.model import Assessment
 from backcoach.domain.plan import WALKING_SOURCES, Plan, Week, build_plan, seconds
 from backcoach.domain.preferences import PreferenceError, Preferences, make_preferences
 
-WIDTH = 78
-WAY_TITLES = {
-    "education": "Understanding your back",
-    "exercise": "Moving and exercise",
-    "workstation": "Desk and workstation",
-    "sleep": "Sleep",
-    "diet_weight": "Food, weight and smoking",
-    "breathing": "Calm breathing",
-    "pacing": "Pacing your day",
-    "stress": "Stress and worry",
-    "pain_relief": "Easing the pain",
-    "running": "Running",
-    "safety_net": "When to stop and get help",
-}
 _FLAGS = {"minutes_per_day": "minutes", "time": "time", "days": "days"}  # field -> option
 NO_CASE = "no assessment yet. Run `backcoach assess` first (or give a case file with --case FILE)."
 
@@ -167,17 +153,12 @@ def _week_number(plan: Plan, today: date) -> int:
 # --- text ------------------------------------------------------------------------------------
 
 
-def _wrap(text: str, indent: str = "  ", hanging: str | None = None) -> str:
-    rest = indent if hanging is None else hanging
-    return textwrap.fill(text, WIDTH, initial_indent=indent, subsequent_indent=rest) + "\n"
-
-
 def render_plan(plan: Plan, week_number: int) -> str:
     advice_for_level = catalog().advice(plan.profile.level)
     if plan.kind == "none":
         return (
             "NO SELF-CARE PLAN: your answers need urgent care first.\n\n"
-            + _wrap(advice_for_level.action, "")
+            + wrap(advice_for_level.action, "")
             + "\nRun `backcoach assess` again after you have been seen.\n"
         )
     if not 1 <= week_number <= len(plan.weeks):
@@ -185,14 +166,14 @@ def render_plan(plan: Plan, week_number: int) -> str:
     week = plan.weeks[week_number - 1]
     text = _heading(plan, week)
     if plan.kind == "while_you_wait":
-        text += _wrap(advice_for_level.action, "") + "\n"
+        text += wrap(advice_for_level.action, "") + "\n"
     text += _routine(plan, week)
     text += _advice(plan)
     if plan.left_out:
         text += "\nLEFT OUT TO KEEP YOU SAFE\n"
         for exercise_id, tags in plan.left_out:
             why = "; ".join(CAUTION_MEANINGS[t] for t in tags)
-            text += _wrap(f"{_exercise_name(exercise_id)}: involves {why}.", "  - ", "    ")
+            text += wrap(f"{_exercise_name(exercise_id)}: involves {why}.", "  - ", hanging="    ")
     return text
 
 
@@ -219,9 +200,9 @@ def _routine(plan: Plan, week: Week) -> str:
         )
     text = f"YOUR ROUTINE: about {minutes} minutes, at {hour:02d}:{minute:02d} on {_days(plan)}\n"
     for n, item in enumerate(week.routine, start=1):
-        text += _wrap(f"{n}. {item.exercise.name}: {dose_text(item.dose)}.", "  ", "     ")
-        text += _wrap(f"{item.exercise.purpose} ({cite(item.exercise.sources)})", "     ")
-    text += "\n" + _wrap(
+        text += wrap(f"{n}. {item.exercise.name}: {dose_text(item.dose)}.", "  ", hanging="     ")
+        text += wrap(f"{item.exercise.purpose} ({cite(item.exercise.sources)})", "     ")
+    text += "\n" + wrap(
         f"WALK: {week.walking_minutes} minutes a day this week, at an easy pace, adding a"
         f" little each week ({cite(WALKING_SOURCES)}).",
         "",
@@ -252,16 +233,16 @@ def _advice(plan: Plan) -> str:
         limit = len(advised) if way == "safety_net" else SHOWN_PER_WAY
         shown = sorted(advised, key=lambda i: GRADE_ORDER[i.evidence])[:limit]
         for item in shown:
-            text += _wrap(f"{item.title}. {item.text}", "  - ", "    ")
+            text += wrap(f"{item.title}. {item.text}", "  - ", hanging="    ")
             grade = item.evidence.replace("_", " ")
-            text += _wrap(
+            text += wrap(
                 f"Evidence: {grade}. {item.evidence_note} Source: {cite(item.sources)}.", "    "
             )
             for caution in item.cautions:
-                text += _wrap(f"Take care: {caution}", "    ")
+                text += wrap(f"Take care: {caution}", "    ")
         if not_advised:
             names = ", ".join(i.title.removeprefix("Not advised: ") for i in not_advised)
-            text += _wrap(f"Not advised by NICE: {names}.", "  - ", "    ")
+            text += wrap(f"Not advised by NICE: {names}.", "  - ", hanging="    ")
         if len(advised) > len(shown):
             more = len(advised) - len(shown)
             text += f"    (+{more} more in `backcoach plan --json`)\n"

@@ -43,6 +43,21 @@ WAYS: Final = (
 )
 """The ways an item helps, in the order a plan shows them."""
 
+# How a plan heads each way, in plain words.
+WAY_TITLES: Final = {
+    "education": "Understanding your back",
+    "exercise": "Moving and exercise",
+    "workstation": "Desk and workstation",
+    "sleep": "Sleep",
+    "diet_weight": "Food, weight and smoking",
+    "breathing": "Calm breathing",
+    "pacing": "Pacing your day",
+    "stress": "Stress and worry",
+    "pain_relief": "Easing the pain",
+    "running": "Running",
+    "safety_net": "When to stop and get help",
+}
+
 EVIDENCE_GRADES: Final = ("high", "moderate", "low", "very_low", "expert_opinion")
 """How good the evidence behind an item is, best first (GRADE words, plus expert opinion
 for advice that rests on clinical consensus rather than trials)."""
