@@ -34,3 +34,21 @@ def test_domain_imports_only_stdlib_and_itself() -> None:
 def test_the_check_sees_imports() -> None:
     # Guard against a walker that finds nothing and so always passes.
     assert "backcoach.domain.model" in imported_modules(DOMAIN / "triage.py")
+
+
+def test_adapters_and_content_do_not_reach_into_the_cli() -> None:
+    package = DOMAIN.parent
+    offenders = []
+    for folder in ("adapters", "content", "domain"):
+        for path in sorted((package / folder).glob("*.py")):
+            tree = ast.parse(path.read_text(), filename=str(path))
+            for node in ast.walk(tree):
+                names = []
+                if isinstance(node, ast.Import):
+                    names = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.module:
+                    names = [node.module]
+                offenders += [
+                    f"{folder}/{path.name}: {n}" for n in names if n.startswith("backcoach.cli")
+                ]
+    assert offenders == []
