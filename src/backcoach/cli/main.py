@@ -80,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
         "plan",
         formatter_class=_Formatter,
         help="your self-care plan: routine, walking and advice, week by week",
-        description="Builds a 6-week self-care plan from an assessment (a case file).",
+        description="Builds a 6-week self-care plan from your latest assessment (or a case file).",
     )
     plan.add_argument(
         "--case",
