@@ -1,0 +1,146 @@
+"""Django settings for backcoach, built explicitly when asked for, never at import time.
+
+SQLite in the data folder is the default: ``backcoach.sqlite3`` in ``data_dir()``, the folder
+private (0700) and the file private (0600), with WAL mode, ``synchronous=NORMAL`` and a busy
+timeout on every connection, and write transactions that take the lock at once
+(``BEGIN IMMEDIATE``) so that two writers wait for each other instead of failing.
+``DATABASE_URL`` (argument, else environment variable) of the form
+``postgresql://user:password@host:port/name`` points it at PostgreSQL instead.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from pathlib import Path
+from typing import Any, Final
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from backcoach.adapters.paths import data_dir, private_folder
+
+DATABASE_URL_ENV: Final = "DATABASE_URL"
+SQLITE_FILE: Final = "backcoach.sqlite3"
+BUSY_TIMEOUT_SECONDS: Final = 30
+_SQLITE_INIT: Final = (
+    f"PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+    f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}"
+)
+_POSTGRES_SCHEMES: Final = ("postgresql", "postgres")
+
+# The database settings last configured, as built here: Django fills in its defaults in
+# settings.DATABASES itself, so that dict cannot tell whether the database changed.
+_configured: dict[str, Any] | None = None
+
+
+class DatabaseUrlError(ValueError):
+    """A ``DATABASE_URL`` that backcoach cannot use; the message says why."""
+
+
+def database_url(explicit: str | None = None) -> str | None:
+    """The URL given, else ``$DATABASE_URL``; None (or empty) means the SQLite default."""
+    return explicit or os.environ.get(DATABASE_URL_ENV) or None
+
+
+def database_settings(url: str | None = None) -> dict[str, Any]:
+    """Django's ``DATABASES["default"]`` for ``url``, or for SQLite in the data folder."""
+    url = database_url(url)
+    return postgres_settings(url) if url else sqlite_settings(data_dir() / SQLITE_FILE)
+
+
+def sqlite_settings(path: Path) -> dict[str, Any]:
+    """Creates the private folder and the empty private file, so that no other user can
+    ever read the database, even for the moment before SQLite first writes it."""
+    private_folder(path.parent)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(path),
+        "OPTIONS": {
+            "init_command": _SQLITE_INIT,
+            "transaction_mode": "IMMEDIATE",
+            "timeout": BUSY_TIMEOUT_SECONDS,
+        },
+    }
+
+
+def postgres_settings(url: str) -> dict[str, Any]:
+    """``postgresql://user:password@host:port/name?sslmode=require`` as Django settings."""
+    parts = urlsplit(url)
+    if parts.scheme not in _POSTGRES_SCHEMES:
+        raise DatabaseUrlError(
+            f"{DATABASE_URL_ENV}: unsupported scheme {parts.scheme!r} "
+            "(use postgresql://user:password@host:port/name)"
+        )
+    name = unquote(parts.path.lstrip("/"))
+    if not name:
+        raise DatabaseUrlError(f"{DATABASE_URL_ENV}: no database name after the host")
+    try:
+        port = parts.port
+    except ValueError:
+        raise DatabaseUrlError(f"{DATABASE_URL_ENV}: the port is not a number") from None
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": name,
+        "USER": unquote(parts.username or ""),
+        "PASSWORD": unquote(parts.password or ""),
+        "HOST": parts.hostname or "",
+        "PORT": str(port or ""),
+        "OPTIONS": dict(parse_qsl(parts.query)),
+    }
+
+
+def configure_django(database_url: str | None = None) -> dict[str, Any]:
+    """Configure Django for backcoach and return the database settings in use.
+
+    Idempotent within a process: a second call for the same database does nothing. A call
+    for another database (another ``BACKCOACH_HOME`` or ``DATABASE_URL``, as in tests)
+    closes the open connections and switches the default database.
+    """
+    global _configured
+    import django
+    from django.conf import settings
+
+    database = database_settings(database_url)
+    if database == _configured:
+        return database
+    if not settings.configured:
+        settings.configure(
+            DATABASES={"default": copy.deepcopy(database)},
+            INSTALLED_APPS=["backcoach.storage"],
+            USE_TZ=True,
+            TIME_ZONE="UTC",
+            DEFAULT_AUTO_FIELD="django.db.models.BigAutoField",
+        )
+        django.setup()
+    else:
+        _switch_default_database(database)
+    _configured = copy.deepcopy(database)
+    return database
+
+
+def close_connections() -> None:
+    """Close every open database connection (between tests, before dropping a database)."""
+    from django.conf import settings
+
+    if settings.configured:
+        from django.db import connections
+
+        connections.close_all()
+
+
+def _switch_default_database(database: dict[str, Any]) -> None:
+    from django.conf import settings
+    from django.db import connections
+
+    connections.close_all()
+    settings.DATABASES["default"] = copy.deepcopy(database)
+    # Forget the cached connection objects and their settings: the next use of
+    # connections["default"] builds a new connection from the new settings.
+    for conn in connections.all(initialized_only=True):
+        del connections[conn.alias]
+    connections._settings = None
+    connections.__dict__.pop("settings", None)
