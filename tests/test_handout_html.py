@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cast import CAST
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -38,54 +39,13 @@ START = date(2026, 11, 30)
 CATALOG = load_catalog()
 ASSESSOR = Assessor(CATALOG)
 FINDING_IDS = {f.id for f in CATALOG.findings}
-RED_FLAGS = {f.id: "absent" for f in CATALOG.findings if f.red_flag}
 SOURCES = {s.id: s for s in CATALOG.sources}
 SERIOUS = [c.id for c in CATALOG.conditions if c.kind == "serious"]
 
 PEOPLE: dict[str, dict[str, Any]] = {
-    "runner": {
-        "age": 34,
-        "sex": "male",
-        "pain_intensity": 4,
-        "duration_days": 2,
-        "findings": {
-            **RED_FLAGS,
-            "pain_lower_back": "present",
-            "runner": "present",
-            "onset_delayed_after_exercise": "present",
-            "recent_training_increase": "present",
-            "muscles_tender_sore": "present",
-            "pain_mechanical": "present",
-        },
-    },
-    "pregnant": {
-        "age": 31,
-        "sex": "female",
-        "pain_intensity": 5,
-        "duration_days": 21,
-        "findings": {
-            **RED_FLAGS,
-            "pregnant": "present",
-            "pain_lower_back": "present",
-            "pain_buttock": "present",
-            "pain_mechanical": "present",
-        },
-    },
-    "desk_worker": {
-        "age": 27,
-        "sex": "female",
-        "pain_intensity": 3,
-        "duration_days": 20,
-        "findings": {
-            **RED_FLAGS,
-            "pain_neck": "present",
-            "pain_upper_back": "present",
-            "pain_mechanical": "present",
-            "desk_work_long_hours": "present",
-            "looks_down_at_phone": "present",
-            "pain_lower_back": "absent",
-        },
-    },
+    "runner": CAST["runner-after-half-marathon"],
+    "pregnant": CAST["pregnant-pelvic-girdle-pain"],
+    "desk_worker": CAST["desk-worker-text-neck"],
 }
 EMERGENCY: dict[str, Any] = {
     "age": 41,

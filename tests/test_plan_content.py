@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cast import CAST
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -33,7 +34,6 @@ ASSESSOR = Assessor(CATALOG)
 EXERCISES = load_exercises()
 ADVICE = load_advice()
 FINDING_IDS = [f.id for f in CATALOG.findings]
-RED_FLAGS = {f.id: "absent" for f in CATALOG.findings if f.red_flag}
 SOURCE_IDS = {s.id for s in CATALOG.sources}
 
 
@@ -95,83 +95,6 @@ def _all_sources() -> frozenset[str]:
     for path in sorted(Path(loader.DATA_DIR, "sources").glob("*.yaml")):
         ids |= {s["id"] for s in yaml.safe_load(path.read_text())["sources"]}
     return frozenset(ids)
-
-
-CAST: dict[str, dict[str, Any]] = {
-    "runner-after-half-marathon": {
-        "age": 34,
-        "sex": "male",
-        "pain_intensity": 4,
-        "duration_days": 2,
-        "findings": {
-            **RED_FLAGS,
-            "pain_lower_back": "present",
-            "runner": "present",
-            "onset_delayed_after_exercise": "present",
-            "recent_training_increase": "present",
-            "muscles_tender_sore": "present",
-            "pain_mechanical": "present",
-            "pain_leg": "absent",
-        },
-    },
-    "desk-worker-text-neck": {
-        "age": 27,
-        "sex": "female",
-        "pain_intensity": 3,
-        "duration_days": 20,
-        "findings": {
-            **RED_FLAGS,
-            "pain_neck": "present",
-            "pain_upper_back": "present",
-            "pain_mechanical": "present",
-            "desk_work_long_hours": "present",
-            "looks_down_at_phone": "present",
-            "pain_lower_back": "absent",
-            "numbness_tingling_arm": "absent",
-        },
-    },
-    "pregnant-pelvic-girdle-pain": {
-        "age": 31,
-        "sex": "female",
-        "pain_intensity": 5,
-        "duration_days": 21,
-        "findings": {
-            **RED_FLAGS,
-            "pregnant": "present",
-            "pain_lower_back": "present",
-            "pain_buttock": "present",
-            "pain_mechanical": "present",
-        },
-    },
-    "older-man-osteoporosis": {
-        "age": 71,
-        "sex": "male",
-        "pain_intensity": 3,
-        "duration_days": 10,
-        "findings": {
-            **RED_FLAGS,
-            "osteoporosis": "present",
-            "pain_lower_back": "present",
-            "pain_mechanical": "present",
-            "history_of_back_pain": "present",
-        },
-    },
-    "sciatica-one-leg": {
-        "age": 45,
-        "sex": "male",
-        "pain_intensity": 6,
-        "duration_days": 10,
-        "findings": {
-            **RED_FLAGS,
-            "pain_lower_back": "present",
-            "pain_leg": "present",
-            "pain_leg_below_knee": "present",
-            "numbness_tingling_leg": "absent",
-            "onset_after_lifting_or_twisting": "present",
-            "pain_mechanical": "present",
-        },
-    },
-}
 
 
 @pytest.mark.parametrize("who", sorted(CAST))
