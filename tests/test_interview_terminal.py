@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import pytest
-from support import ROOT, SPEC
+from support import ROOT, SPEC, backcoach
 
 pexpect = pytest.importorskip("pexpect")
 
@@ -204,9 +204,11 @@ def test_runner_with_delayed_soreness_reaches_self_care(
     asked_others = [fid for fid in s.asked if fid not in danger]
     assert len(asked_others) < len(others), "only questions that can change the result"
     # The answers are kept for `backcoach plan`, on this computer, for the owner only.
-    kept = tmp_path / "home" / "latest-case.json"
+    kept = tmp_path / "home" / "backcoach.sqlite3"
     assert kept.stat().st_mode & 0o777 == 0o600
-    assert json.loads(kept.read_text())["findings"]["runner"] == "present"
+    exported = backcoach("export", "-", env={"BACKCOACH_HOME": str(tmp_path / "home")})
+    [assessment] = json.loads(exported.stdout)["assessments"]
+    assert assessment["case"]["findings"]["runner"] == "present"
     assert "backcoach plan" in out
 
 

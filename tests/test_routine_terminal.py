@@ -128,8 +128,11 @@ def spawn(env: dict[str, str]) -> Iterator[Callable[..., Run]]:
 
 
 def sessions(env: dict[str, str]) -> list[dict[str, Any]]:
-    path = Path(env["BACKCOACH_HOME"]) / "sessions.jsonl"
-    return [json.loads(line) for line in path.read_text().splitlines()]
+    """The routine sessions in the person's record, read back through `backcoach export`."""
+    exported = backcoach("export", "-", env=env)
+    assert exported.returncode == 0, exported.stderr.decode()
+    rows: list[dict[str, Any]] = json.loads(exported.stdout)["routine_sessions"]
+    return rows
 
 
 def ids(items: list[dict[str, Any]]) -> list[str]:
@@ -169,7 +172,7 @@ def test_a_full_routine_guides_rings_summarises_and_records(
     assert record["seconds"] >= 60  # minutes of fake time, in a fraction of a second
     home = Path(env["BACKCOACH_HOME"])
     assert stat.S_IMODE(home.stat().st_mode) == 0o700
-    assert stat.S_IMODE((home / "sessions.jsonl").stat().st_mode) == 0o600
+    assert stat.S_IMODE((home / "backcoach.sqlite3").stat().st_mode) == 0o600
 
 
 def test_quiet_rings_no_bell(
@@ -248,7 +251,7 @@ def test_q_at_the_start_records_nothing(
     run.child.send("q")
     assert run.finish() == 0
     assert "Nothing was recorded" in run.text
-    assert not (Path(env["BACKCOACH_HOME"]) / "sessions.jsonl").exists()
+    assert sessions(env) == []
 
 
 def test_without_a_terminal_keys_are_typed_lines_and_closed_input_runs_on(
@@ -275,9 +278,8 @@ def test_routine_without_a_case_says_there_is_no_assessment_yet(env: dict[str, s
 def test_routine_and_plan_use_the_latest_interview_when_no_case_is_given(
     env: dict[str, str], case_file: Path
 ) -> None:
-    home = Path(env["BACKCOACH_HOME"])
-    home.mkdir(mode=0o700, exist_ok=True)
-    (home / "latest-case.json").write_bytes(case_file.read_bytes())
+    kept = backcoach("assess", "--case", str(case_file), "--record", env=env)
+    assert kept.returncode == 0, kept.stderr.decode()
     plan = backcoach("plan", "--json", env=env)
     assert plan.returncode == 0, plan.stderr.decode()
     assert json.loads(plan.stdout)["kind"] == "full"

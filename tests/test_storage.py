@@ -4,22 +4,17 @@
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import stat
 import subprocess
 import sys
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
 from backcoach.domain.model import Case
-from backcoach.storage.settings import close_connections
-from backcoach.storage.store import Store, StoreError, forget_migrations, open_store
+from backcoach.storage.store import Store, StoreError, open_store
 
 TEST_DATABASE_URL_ENV = "BACKCOACH_TEST_DATABASE_URL"
 
@@ -54,78 +49,6 @@ def session_line(day: str, seconds: float = 600.0, **extra: object) -> str:
         **extra,
     }
     return json.dumps(record, separators=(",", ":"))
-
-
-# --- fixtures: a fresh database per test ----------------------------------------------------------
-
-
-def _postgres_url() -> str:
-    url = os.environ.get(TEST_DATABASE_URL_ENV)
-    if not url:
-        pytest.skip(f"PostgreSQL: set {TEST_DATABASE_URL_ENV} to run these tests on it")
-    import psycopg
-
-    try:
-        psycopg.connect(url, connect_timeout=5).close()
-    except psycopg.OperationalError as exc:
-        message = f"PostgreSQL at {TEST_DATABASE_URL_ENV} is unreachable: {exc}"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return url
-
-
-@pytest.fixture
-def fresh_postgres() -> Iterator[str]:
-    """A uniquely named, empty database on the test server, dropped afterwards."""
-    import psycopg
-
-    server = _postgres_url()
-    name = f"backcoach_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(server, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield urlunsplit(urlsplit(server)._replace(path=f"/{name}"))
-    finally:
-        close_connections()
-        with psycopg.connect(server, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "home" / "backcoach"
-    monkeypatch.setenv("BACKCOACH_HOME", str(folder))
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    return folder
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database(request: pytest.FixtureRequest, home: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    """The environment of a fresh database: "sqlite" in ``home``, or a PostgreSQL one
-    named by DATABASE_URL (so subprocesses find it too)."""
-    if request.param == "postgresql":
-        url = request.getfixturevalue("fresh_postgres")
-        monkeypatch.setenv("DATABASE_URL", url)
-    return str(request.param)
-
-
-@pytest.fixture
-def store(database: str) -> Iterator[Store]:
-    opened = open_store()
-    from django.db import connection
-
-    assert connection.vendor == database
-    yield opened
-    close_connections()
-    forget_migrations()
-
-
-@pytest.fixture(autouse=True)
-def _reset_django() -> Iterator[None]:
-    yield
-    close_connections()
-    forget_migrations()
 
 
 # --- SQLite: the embedded default -----------------------------------------------------------------

@@ -8,8 +8,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-LATEST_CASE = "latest-case.json"
-
 
 def data_dir() -> Path:
     """``$BACKCOACH_HOME``, else the user data folder (``~/.local/share/backcoach``)."""
@@ -59,9 +57,3 @@ def write_private_json(path: Path, data: Any) -> None:
     private_folder(path.parent)
     text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     write_atomically(path, text.encode("utf-8"), mode=0o600)
-
-
-def latest_case() -> Path | None:
-    """The answers of the person's latest interview, if it kept them."""
-    path = data_dir() / LATEST_CASE
-    return path if path.is_file() else None

@@ -7,11 +7,14 @@ import json
 import os
 import sys
 from collections.abc import Iterator
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from backcoach.adapters.caseio import CaseError, parse_case_text
 from backcoach.adapters.result_json import ResultWriter
 from backcoach.cli.engine import assessor, catalog
+
+if TYPE_CHECKING:
+    from backcoach.domain.model import Assessment
 from backcoach.cli.errors import EXIT_OK, EXIT_SOME_BAD_LINES, UserError
 from backcoach.domain.model import Case
 
@@ -61,8 +64,10 @@ def read_case(path: str) -> Case:
         raise UserError(f"{_label(path)}: {exc}") from None
 
 
-def run_case(path: str, out: IO[str], *, as_json: bool, color: bool) -> int:
+def run_case(path: str, out: IO[str], *, as_json: bool, color: bool, record: bool = False) -> int:
     assessment = assessor().assess(read_case(path))
+    if record:
+        _record(assessment)
     if as_json:
         result = ResultWriter(catalog()).to_dict(assessment)
         out.write(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
@@ -71,6 +76,17 @@ def run_case(path: str, out: IO[str], *, as_json: bool, color: bool) -> int:
 
         out.write(render_assessment(assessment, catalog(), color=color))
     return EXIT_OK
+
+
+def _record(assessment: Assessment) -> None:
+    """Keep the assessment in the person's record (the database is opened only here, so
+    plain ``assess --case`` stays fast)."""
+    from backcoach.cli import clock
+    from backcoach.cli.store import open_user_store
+    from backcoach.services.recovery import record_assessment
+
+    result = ResultWriter(catalog()).to_dict(assessment)
+    record_assessment(open_user_store(), assessment.case, result, now=clock.now())
 
 
 def _lines(fh: IO[bytes]) -> Iterator[bytes]:

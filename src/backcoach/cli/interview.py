@@ -297,35 +297,34 @@ def _interview(term: Terminal, *, save_path: Path | None, as_json: bool, out: IO
         term.say()
         term.say(term.bold("YOUR RESULT"))
         term.say(_render_result(assessment, cat, results, color=term.color))
-    _keep_latest(term, state, results, emergency=False)
+    _keep_latest(term, assessment, emergency=False)
     return _save_and_tell(term, save_path, state, results)
 
 
 def _keep_latest(
     term: Terminal,
-    state: interview.InterviewState,
-    results: list[QuestionnaireResult],
+    assessment: Assessment,
     *,
     emergency: bool,
 ) -> None:
-    """Keep the answers on this computer (owner-only file) so that `backcoach plan` and
-    `backcoach routine` can use them. Questionnaire answers are kept too: this file is
-    backcoach's own, not a shared case file. Best effort: failing to keep them must not
-    hide the result."""
-    from backcoach.adapters.paths import LATEST_CASE, data_dir, write_private_json
+    """Keep the answers and the result in the person's record on this computer, so that
+    `backcoach plan`, `routine`, `checkin` and `progress` can use them. Questionnaire
+    answers are kept too. Failing to keep them must not hide the result."""
+    from backcoach.cli import clock
+    from backcoach.cli.store import open_user_store
+    from backcoach.services.recovery import record_assessment
+    from backcoach.storage.errors import StoreError
 
-    case = case_dict(state, results)
-    if results:
-        case["questionnaires"] = {r.questionnaire_id: r.answers_map for r in results}
-    path = data_dir() / LATEST_CASE
     try:
-        write_private_json(path, case)
-    except OSError:
+        store = open_user_store()
+        record_assessment(store, assessment.case, _result_dict(assessment), now=clock.now())
+    except (StoreError, UserError) as exc:
+        term.para(f"Your answers could not be kept: {exc}")
         return
     if not emergency:
         term.para(
-            f"Your answers are kept on this computer only ({path}). For your self-care plan, "
-            "run: backcoach plan"
+            "Your answers are kept on this computer only. For your self-care plan, run: "
+            "backcoach plan. Each day, run: backcoach checkin"
         )
 
 
@@ -356,7 +355,7 @@ def _finish_emergency(
     if as_json:
         out.write(json.dumps(_result_dict(assessment), indent=2, ensure_ascii=False) + "\n")
         out.flush()
-    _keep_latest(term, state, [], emergency=True)
+    _keep_latest(term, assessment, emergency=True)
     return _save_and_tell(term, save_path, state, [])
 
 

@@ -10,9 +10,11 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from backcoach import __version__
 from backcoach.cli.errors import UserError
+from backcoach.storage.errors import StoreError
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -57,6 +59,11 @@ def build_parser() -> argparse.ArgumentParser:
     assess.add_argument("--json", action="store_true", help="print machine-readable JSON")
     assess.add_argument(
         "--save", metavar="FILE", help="interview: save your answers as a case file"
+    )
+    assess.add_argument(
+        "--record",
+        action="store_true",
+        help="with --case: also keep this assessment in your record (for plan and checkin)",
     )
     assess.add_argument(
         "--no-color", action="store_true", help="plain text without colours (also NO_COLOR=1)"
@@ -146,15 +153,142 @@ def build_parser() -> argparse.ArgumentParser:
         "--pace", type=float, default=10.0, metavar="SECONDS", help="seconds per breath (10)"
     )
     breathe.set_defaults(handler=_breathe)
+    _add_recovery_commands(commands)
     return parser
 
 
+def _add_recovery_commands(commands: Any) -> None:
+    checkin = commands.add_parser(
+        "checkin",
+        formatter_class=_Formatter,
+        help="today's check-in: pain, sleep, routine, and a quick safety check",
+        description="Asks about today (under 30 seconds) and keeps it in your record. Flags "
+        "answer questions ahead; with --no-input nothing is asked and safety questions not "
+        "given with --screen are recorded as not asked (never as no).",
+    )
+    checkin.add_argument("--date", metavar="DATE", help="the day (default: today), e.g. 2026-11-30")
+    checkin.add_argument("--pain", type=int, metavar="0-10", help="pain now")
+    checkin.add_argument("--worst", type=int, metavar="0-10", help="worst pain today")
+    checkin.add_argument("--where", metavar="LIST", help="where it hurts, e.g. lower_back,left_leg")
+    checkin.add_argument("--sleep-hours", type=float, metavar="H", help="hours slept last night")
+    checkin.add_argument("--sleep-quality", type=int, metavar="0-10", help="how well you slept")
+    checkin.add_argument("--stress", type=int, metavar="0-10", help="stress today")
+    checkin.add_argument("--activity-minutes", type=int, metavar="N", help="minutes of activity")
+    done = checkin.add_mutually_exclusive_group()
+    done.add_argument(
+        "--routine-done", dest="routine_done", action="store_true", default=None,
+        help="you did today's exercise routine",
+    )  # fmt: skip
+    done.add_argument(
+        "--routine-not-done", dest="routine_done", action="store_false",
+        help="you did not do it today",
+    )  # fmt: skip
+    checkin.add_argument("--medicines", metavar="LIST", help="pain medicines today, e.g. ibuprofen")
+    checkin.add_argument("--note", metavar="TEXT", help="a note for the day")
+    checkin.add_argument(
+        "--screen", action="append", metavar="ANSWERS",
+        help="safety re-screen: none, or ID=yes|no|unknown,... (ids: backcoach findings)",
+    )  # fmt: skip
+    checkin.add_argument("--peg", metavar="P,E,G", help="the weekly PEG: three numbers 0-10")
+    checkin.add_argument("--no-input", action="store_true", help="never ask; use the flags only")
+    action = checkin.add_mutually_exclusive_group()
+    action.add_argument("--edit", action="store_true", help="change the day's check-in")
+    action.add_argument("--delete", action="store_true", help="delete the day's check-in")
+    checkin.add_argument("--json", action="store_true", help="print the saved check-in as JSON")
+    checkin.set_defaults(handler=_checkin)
+
+    progress = commands.add_parser(
+        "progress",
+        formatter_class=_Formatter,
+        help="are you getting better? your pain trend, flare-ups, routine and sleep",
+    )
+    progress.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    progress.add_argument(
+        "--chart", metavar="FILE",
+        help="also draw charts: FILE.png, FILE.svg, or both when FILE has no suffix",
+    )  # fmt: skip
+    progress.add_argument("--date", metavar="DATE", help="progress up to this day (default: today)")
+    progress.set_defaults(handler=_progress)
+
+    export = commands.add_parser(
+        "export",
+        formatter_class=_Formatter,
+        help="write everything backcoach keeps about you, as JSON or CSV",
+        description="Writes your whole record: assessments and answers, plans and their weekly "
+        "changes, check-ins and routines done. JSON can be imported again (backcoach import).",
+    )
+    export.add_argument("file", metavar="FILE", help="the JSON file to write (- for stdout)")
+    export.add_argument(
+        "--csv", action="store_true", help="write a folder of CSV files (one per table) instead"
+    )
+    export.set_defaults(handler=_export)
+
+    importer = commands.add_parser(
+        "import",
+        formatter_class=_Formatter,
+        help="restore a JSON export into an empty record",
+    )
+    importer.add_argument("file", metavar="FILE", help="a file written by backcoach export")
+    importer.set_defaults(handler=_import)
+
+    delete = commands.add_parser(
+        "delete",
+        formatter_class=_Formatter,
+        help="erase your record from this computer",
+    )
+    delete.add_argument("--all", action="store_true", required=True, help="erase everything")
+    delete.add_argument("--yes", action="store_true", help="do not ask to confirm")
+    delete.set_defaults(handler=_delete)
+
+    backup = commands.add_parser(
+        "backup",
+        formatter_class=_Formatter,
+        help="copy your record safely, even while backcoach is in use",
+    )
+    backup.add_argument("file", metavar="FILE", help="the copy to write (a SQLite file)")
+    backup.set_defaults(handler=_backup)
+
+
+def _checkin(args: argparse.Namespace) -> int:
+    from backcoach.cli import checkin, clock
+
+    return checkin.run(args, today=clock.today(), inp=sys.stdin, out=sys.stdout)
+
+
+def _progress(args: argparse.Namespace) -> int:
+    from backcoach.cli import clock, progress
+
+    return progress.run(args, today=clock.today(), out=sys.stdout)
+
+
+def _export(args: argparse.Namespace) -> int:
+    from backcoach.cli import records
+
+    return records.export(args.file, as_csv=args.csv, out=sys.stdout)
+
+
+def _import(args: argparse.Namespace) -> int:
+    from backcoach.cli import records
+
+    return records.import_(args.file, out=sys.stdout)
+
+
+def _delete(args: argparse.Namespace) -> int:
+    from backcoach.cli import records
+
+    return records.delete_all(confirmed=args.yes, inp=sys.stdin, out=sys.stdout)
+
+
+def _backup(args: argparse.Namespace) -> int:
+    from backcoach.cli import records
+
+    return records.backup(args.file, out=sys.stdout)
+
+
 def _routine(args: argparse.Namespace) -> int:
-    from datetime import date
+    from backcoach.cli import clock, routine
 
-    from backcoach.cli import routine
-
-    return routine.run(case_path=args.case, start=args.start, quiet=args.quiet, today=date.today())
+    return routine.run(case_path=args.case, start=args.start, quiet=args.quiet, today=clock.today())
 
 
 def _breathe(args: argparse.Namespace) -> int:
@@ -164,9 +298,7 @@ def _breathe(args: argparse.Namespace) -> int:
 
 
 def _plan(args: argparse.Namespace) -> int:
-    from datetime import date
-
-    from backcoach.cli import plan
+    from backcoach.cli import clock, plan
 
     return plan.run(
         case_path=args.case,
@@ -182,7 +314,7 @@ def _plan(args: argparse.Namespace) -> int:
         time_of_day=args.time,
         days=args.days,
         timezone=args.timezone,
-        today=date.today(),
+        today=clock.today(),
         exercises=args.exercises,
     )
 
@@ -196,8 +328,12 @@ def _assess(args: argparse.Namespace) -> int:
                 "--save belongs to the interview; it cannot be used with --case or --batch"
             )
         if args.batch is not None:
+            if args.record:
+                raise UserError("--record keeps one assessment: use it with --case, not --batch")
             return assess_files.run_batch(args.batch, sys.stdout)
-        return assess_files.run_case(args.case, sys.stdout, as_json=args.json, color=_color(args))
+        return assess_files.run_case(
+            args.case, sys.stdout, as_json=args.json, color=_color(args), record=args.record
+        )
     from backcoach.cli import interview
 
     return interview.run(save=args.save, as_json=args.json, color=_color(args))
@@ -233,6 +369,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as exc:
         print(f"backcoach: error: {exc}", file=sys.stderr)
         return exc.exit_status
+    except StoreError as exc:
+        print(f"backcoach: error: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("\nbackcoach: stopped.", file=sys.stderr)
         return 130

@@ -6,7 +6,7 @@ import json
 import re
 import sys
 from datetime import date
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from backcoach.cli.engine import assessor, catalog
 from backcoach.cli.errors import EXIT_OK, UserError
@@ -21,16 +21,31 @@ _FLAGS = {"minutes_per_day": "minutes", "time": "time", "days": "days"}  # field
 NO_CASE = "no assessment yet. Run `backcoach assess` first (or give a case file with --case FILE)."
 
 
-def case_or_latest(case_path: str | None) -> str:
-    """The case file given, else the latest interview's answers kept on this computer."""
-    if case_path is not None:
-        return case_path
-    from backcoach.adapters.paths import latest_case
+class PlanSource(NamedTuple):
+    """What a plan is built from: the assessment, the first day, and the dose step the
+    weekly plan changes chose (None: follow the calendar week)."""
 
-    latest = latest_case()
-    if latest is None:
+    assessment: Assessment
+    starts: date
+    step: int | None
+
+
+def plan_source(case_path: str | None, start: str | None, today: date) -> PlanSource:
+    """A case file given with --case, else the person's latest assessment and their plan's
+    start from the record on this computer."""
+    if case_path is not None:
+        return PlanSource(_assess(case_path), _start(start, today), None)
+    from backcoach.cli.store import open_user_store
+    from backcoach.services.recovery import current_step
+
+    store = open_user_store()
+    stored = store.latest_stored_assessment()
+    if stored is None:
         raise UserError(NO_CASE)
-    return str(latest)
+    plan = store.plan()
+    starts = _start(start, plan.starts if plan else today)
+    step = current_step(store) if store.adaptations() else None
+    return PlanSource(assessor().assess(stored.case), starts, step)
 
 
 def run(
@@ -51,7 +66,6 @@ def run(
     today: date,
     exercises: str | None = None,
 ) -> int:
-    case_path = case_or_latest(case_path)
     try:
         preferences = make_preferences(
             minutes_per_day=minutes,
@@ -61,15 +75,15 @@ def run(
             timezone=timezone,
             exercises=exercises,
         )
-        assessment = _assess(case_path)
-        plan = make_plan(assessment, preferences, _start(start, today), startback)
+        source = plan_source(case_path, start, today)
+        plan = make_plan(source.assessment, preferences, source.starts, startback)
     except PreferenceError as exc:
         raise UserError(f"--{_FLAGS.get(exc.field, exc.field)}: {exc.problem}") from None
     _write_files(plan, ics=ics, html=html, out=out)
     if as_json:
         out.write(json.dumps(plan_to_dict(plan), indent=2, ensure_ascii=False) + "\n")
         return EXIT_OK
-    out.write(render_plan(plan, week or _week_number(plan, today)))
+    out.write(render_plan(plan, week or _week_number(plan, today, source.step)))
     return EXIT_OK
 
 
@@ -145,7 +159,10 @@ def _start(text: str | None, today: date) -> date:
         raise UserError(f"--start: use a date like 2026-11-30 (got {text!r})") from None
 
 
-def _week_number(plan: Plan, today: date) -> int:
+def _week_number(plan: Plan, today: date, step: int | None = None) -> int:
+    """The week to show: the dose step the weekly changes chose, else this week."""
+    if step is not None and plan.weeks:
+        return min(step, len(plan.weeks))
     current = plan.week(today)
     return current.number if current else 1
 

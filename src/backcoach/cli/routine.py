@@ -6,7 +6,7 @@ sets, and a terminal bell (``\\a``) at the end of each hold and each set (not wi
 ``--quiet``). Keys work without Enter on a terminal: ``p`` pause or go on, ``s`` skip
 the exercise, ``q`` quit. When standard input is not a terminal, the same letters work
 followed by Enter, and a closed input simply lets the routine run. At the end it prints
-a summary and appends one JSON line to ``sessions.jsonl`` in the data folder.
+a summary and keeps the session in the person's record (the database).
 
 The steps and their timings are pure data from :mod:`backcoach.domain.session`; this
 module only shows them, and time comes from an injectable :class:`Clock`.
@@ -14,9 +14,7 @@ module only shows them, and time comes from an injectable :class:`Clock`.
 Environment:
 
 ``BACKCOACH_HOME``
-    the data folder (default ``$XDG_DATA_HOME/backcoach``, that is
-    ``~/.local/share/backcoach``), created private (mode 0700); ``sessions.jsonl`` in it
-    is written with mode 0600.
+    the data folder holding the record (see :mod:`backcoach.adapters.paths`).
 ``BACKCOACH_FAST_CLOCK=1``
     for tests only: time runs on a fake clock whose ``sleep`` returns at once and moves
     the fake time on, so a 10-minute routine runs in well under a second. Pauses still
@@ -26,7 +24,6 @@ Environment:
 from __future__ import annotations
 
 import contextlib
-import json
 import math
 import os
 import select
@@ -35,12 +32,10 @@ import textwrap
 import time
 from collections.abc import Sequence
 from datetime import date
-from pathlib import Path
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any, Final, Protocol
 
-from backcoach.adapters.paths import data_dir, private_folder
-from backcoach.cli.errors import EXIT_OK
+from backcoach.cli.errors import EXIT_OK, UserError
 from backcoach.domain.session import (
     GET_READY,
     REP,
@@ -66,7 +61,6 @@ EXIT_STOPPED: Final = 130  # Ctrl-C, as the shell reports it
 EXIT_NOT_RECORDED: Final = 1
 
 FAST_CLOCK_ENV: Final = "BACKCOACH_FAST_CLOCK"
-SESSIONS_FILE: Final = "sessions.jsonl"
 NO_ROUTINE_WAITING: Final = "No exercise routine for now: a clinician should see you first."
 KEYS_HELP: Final = "Keys: p pause, s skip this exercise, q quit."
 
@@ -416,28 +410,26 @@ def session_record(log: SessionLog, *, day: date, plan: Plan, week: Week) -> dic
     }
 
 
-def append_record(record: dict[str, Any], folder: Path | None = None) -> Path:
-    """Append one JSON line to sessions.jsonl: a private folder, a private file."""
-    folder = private_folder(data_dir() if folder is None else folder)
-    path = folder / SESSIONS_FILE
-    line = json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+def record_session(record: dict[str, Any]) -> None:
+    """Keep the session in the person's record. UserError when it cannot be kept."""
+    from backcoach.cli.store import open_user_store
+    from backcoach.storage.errors import StoreError
+
     try:
-        os.fchmod(fd, 0o600)
-        os.write(fd, line.encode("utf-8"))
-    finally:
-        os.close(fd)
-    return path
+        open_user_store().add_routine_session(record)
+    except StoreError as exc:
+        raise UserError(str(exc)) from None
 
 
 # --- the command ------------------------------------------------------------------------------
 
 
 def run(case_path: str | None, start: str | None, quiet: bool, today: date) -> int:
-    from backcoach.cli.plan import case_or_latest
+    from backcoach.cli.plan import make_plan, plan_source
+    from backcoach.domain.preferences import make_preferences
 
-    case_path = case_or_latest(case_path)
-    plan = _plan(case_path, start, today)
+    source = plan_source(case_path, start, today)
+    plan = make_plan(source.assessment, make_preferences(), source.starts, None)
     out = sys.stdout
     color = out.isatty() and not os.environ.get("NO_COLOR")
     if plan.kind == "none":
@@ -445,7 +437,7 @@ def run(case_path: str | None, start: str | None, quiet: bool, today: date) -> i
 
         out.write(render_plan(plan, 1))
         return EXIT_OK
-    week = _week(plan, today)
+    week = _week(plan, today, source.step)
     if not week.routine:
         if plan.kind == "while_you_wait":
             out.write(NO_ROUTINE_WAITING + "\n\n" + textwrap.fill(_waiting_action(plan), WIDTH))
@@ -466,25 +458,20 @@ def run(case_path: str | None, start: str | None, quiet: bool, today: date) -> i
         out.write(f"Not done: {', '.join(names[e] for e in log.not_reached)}.\n")
     status = EXIT_STOPPED if interrupted else EXIT_OK
     try:
-        path = append_record(session_record(log, day=today, plan=plan, week=week))
-    except OSError as exc:
+        record_session(session_record(log, day=today, plan=plan, week=week))
+    except UserError as exc:
         print(f"backcoach: could not record this session: {exc}", file=sys.stderr)
         return status or EXIT_NOT_RECORDED
-    out.write(f"Recorded in {path}.\n")
+    out.write("Recorded in your record (see: backcoach progress).\n")
     out.flush()
     return status
 
 
-def _plan(case_path: str, start: str | None, today: date) -> Plan:
-    from backcoach.cli.plan import _assess, _start, make_plan
-    from backcoach.domain.preferences import make_preferences
-
-    assessment = _assess(case_path)
-    return make_plan(assessment, make_preferences(), _start(start, today), None)
-
-
-def _week(plan: Plan, today: date) -> Week:
-    """This week of the plan; before it starts the first, after it ends the last."""
+def _week(plan: Plan, today: date, step: int | None = None) -> Week:
+    """The dose step the weekly plan changes chose, else this week of the plan; before
+    it starts the first, after it ends the last."""
+    if step is not None:
+        return plan.weeks[min(step, len(plan.weeks)) - 1]
     current = plan.week(today)
     if current is not None:
         return current

@@ -5,15 +5,27 @@ from __future__ import annotations
 from typing import ClassVar
 
 from django.db import models
+from django.utils import timezone
 
 # Django ships no type hints, so mypy sees models.Model as Any.
+
+
+class Person(models.Model):  # type: ignore[misc]
+    """Whose record it is. A local database holds one person; a server holds many."""
+
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "backcoach_person"
 
 
 class Episode(models.Model):  # type: ignore[misc]
     """One course of back pain, from the day it started."""
 
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, null=True, related_name="+")
     started_on = models.DateField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    # A default, not auto_now_add: an import must be able to restore the original time.
+    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         db_table = "backcoach_episode"
@@ -39,6 +51,7 @@ class AssessmentRecord(models.Model):  # type: ignore[misc]
 class RoutineSessionRecord(models.Model):  # type: ignore[misc]
     """One guided routine, as ``backcoach routine`` logged it in ``sessions.jsonl``."""
 
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, null=True, related_name="+")
     date = models.DateField()
     plan_starts = models.DateField(null=True)
     plan_week = models.PositiveSmallIntegerField()
@@ -54,4 +67,69 @@ class RoutineSessionRecord(models.Model):  # type: ignore[misc]
         db_table = "backcoach_routine_session"
         indexes: ClassVar[list[models.Index]] = [
             models.Index(fields=["date"], name="routine_session_date")
+        ]
+
+
+class CheckInRecord(models.Model):  # type: ignore[misc]
+    """One day's check-in (domain: :class:`backcoach.domain.recovery.CheckIn`)."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="checkins")
+    day = models.DateField()
+    pain = models.PositiveSmallIntegerField()
+    pain_worst = models.PositiveSmallIntegerField(null=True)
+    areas = models.JSONField(default=list)
+    sleep_hours = models.FloatField(null=True)
+    sleep_quality = models.PositiveSmallIntegerField(null=True)
+    stress = models.PositiveSmallIntegerField(null=True)
+    activity_minutes = models.PositiveIntegerField(null=True)
+    routine_done = models.BooleanField(null=True)
+    medicines = models.JSONField(default=list)
+    note = models.TextField(blank=True, default="")
+    screen = models.JSONField(default=dict)  # re-screen finding id -> answer
+    peg = models.JSONField(null=True)  # [pain, enjoyment, general activity] when asked
+    startback = models.JSONField(default=dict)  # item id -> answer, when asked
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "backcoach_checkin"
+        # One check-in a day per person; the constraint's index also serves "a person's
+        # check-ins by day", the progress query.
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(fields=["person", "day"], name="checkin_one_per_day")
+        ]
+
+
+class PlanRecord(models.Model):  # type: ignore[misc]
+    """The plan the person follows: when it started and the choices they made."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="plans")
+    assessment = models.ForeignKey(AssessmentRecord, on_delete=models.CASCADE, related_name="+")
+    starts = models.DateField()
+    options = models.JSONField(default=dict)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "backcoach_plan"
+
+
+class AdaptationRecord(models.Model):  # type: ignore[misc]
+    """The weekly change to the plan (domain: :class:`backcoach.domain.recovery.Adaptation`)."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    plan = models.ForeignKey(PlanRecord, on_delete=models.CASCADE, related_name="adaptations")
+    week_start = models.DateField()
+    rule = models.CharField(max_length=40)
+    action = models.CharField(max_length=20)
+    step = models.PositiveSmallIntegerField()
+    message = models.TextField()
+    sources = models.JSONField(default=list)
+    decided_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "backcoach_adaptation"
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(fields=["plan", "week_start"], name="adaptation_one_per_week")
         ]

@@ -1,8 +1,10 @@
 """The recovery record: domain values in, domain values out, one transaction per use case.
 
-:func:`open_store` configures Django, migrates the database on first use in this process
-and returns a :class:`Store`. Its methods take and give plain values (:class:`Case`,
-dicts, datetimes); the rows stay inside this module.
+:func:`open_store` configures Django, checks the database's version (a database written by
+a newer backcoach is refused, never migrated backwards), migrates it on first use and
+returns a :class:`Store`. Its methods take and give plain values (:class:`Case`,
+:class:`CheckIn`, dates); the rows stay inside the storage package. Each method is one
+transaction; :meth:`Store.atomic` groups several into one use case.
 """
 
 from __future__ import annotations
@@ -12,32 +14,109 @@ import hashlib
 import json
 import os
 from collections.abc import Iterator, Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
-from backcoach.adapters.caseio import case_from_dict
 from backcoach.domain.model import Case
+from backcoach.domain.recovery import Adaptation, CheckIn
+from backcoach.storage.errors import (
+    DuplicateCheckInError,
+    StoreError,
+    database_errors,
+    fault_point,
+)
+from backcoach.storage.records import (
+    CHECKIN_COLUMNS,
+    adaptation_from_row,
+    case_from_row,
+    case_to_dict,
+    checkin_fields,
+    checkin_from_row,
+    checkin_from_values,
+)
 from backcoach.storage.settings import configure_django
 
-# Databases migrated by this process, by engine, host, port and name.
-_migrated: set[tuple[str, str, str, str]] = set()
+__all__ = ["DuplicateCheckInError", "Store", "StoreError", "open_store"]
+
+# Databases checked and migrated by this process, by engine, host, port and name.
+_migrated: set[tuple[str, ...]] = set()
 
 SESSION_KIND: Final = "routine"
+APP_LABEL: Final = "backcoach"
+MIGRATIONS_DIR: Final = Path(__file__).with_name("migrations")
+PG_MIGRATION_LOCK: Final = 0x6261636B  # "back": pg_advisory_lock key for migrating
 
 
-class StoreError(ValueError):
-    """Input the store refuses; the message says what and where."""
+class EpisodeInfo(NamedTuple):
+    id: int
+    started_on: date
+
+
+class StoredAssessment(NamedTuple):
+    id: int
+    case: Case
+    result: dict[str, Any]
+    taken_at: datetime
+
+
+class StoredPlan(NamedTuple):
+    id: int
+    assessment_id: int
+    starts: date
+    options: dict[str, Any]
 
 
 class Store:
-    """The person's record. Every method is one transaction: all of it happens, or none."""
+    """One person's record. Every method is one transaction: all of it happens, or none.
 
-    def add_assessment(self, case: Case, result: Mapping[str, Any], taken_at: datetime) -> int:
-        """Record an assessment in the current episode (a new one, started on the day of
-        this assessment, if there is none yet). Returns the record's id."""
+    ``person_id`` None means the local person: the one person of a local database,
+    created on first write.
+    """
+
+    def __init__(self, person_id: int | None = None) -> None:
+        self._person_id = person_id
+
+    # --- transactions -----------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def atomic(self, where: str = "saving") -> Iterator[None]:
+        """One transaction for a whole use case; database errors become StoreError."""
         from django.db import transaction
 
+        with database_errors(where), transaction.atomic():
+            yield
+
+    def person_id(self, *, create: bool = True) -> int:
+        """The person whose record this is. The local person is created on the first
+        write; a read before then gets an id no row has (-1), so it finds nothing."""
+        if self._person_id is None:
+            from backcoach.storage.models import Person
+
+            with self.atomic():
+                person = Person.objects.order_by("id").first()
+                if person is None:
+                    if not create:
+                        return -1
+                    person = Person.objects.create()
+            self._person_id = int(person.id)
+        return self._person_id
+
+    def _episode_row(self) -> Any:
+        from backcoach.storage.models import Episode
+
+        return (
+            Episode.objects.filter(person_id=self.person_id(create=False))
+            .order_by("-started_on", "-id")
+            .first()
+        )
+
+    # --- assessments ------------------------------------------------------------------
+
+    def add_assessment(self, case: Case, result: Mapping[str, Any], taken_at: datetime) -> int:
+        """Record an assessment in the current episode (a new one if there is none yet,
+        starting on the day the pain began: ``duration_days`` before this assessment, or
+        its day when unknown). Returns the record's id."""
         from backcoach.storage.models import AssessmentRecord, Episode
 
         if taken_at.tzinfo is None:
@@ -48,10 +127,11 @@ class Store:
             raise StoreError("result: no triage level (result['triage']['level'])")
         conditions = result.get("conditions") or []
         top = conditions[0].get("id", "") if conditions else ""
-        with transaction.atomic():
-            episode = Episode.objects.order_by("-started_on", "-id").first()
+        with self.atomic():
+            episode = self._episode_row()
             if episode is None:
-                episode = Episode.objects.create(started_on=taken_at.date())
+                began = taken_at.date() - timedelta(days=case.duration_days or 0)
+                episode = Episode.objects.create(person_id=self.person_id(), started_on=began)
             record = AssessmentRecord.objects.create(
                 episode=episode,
                 taken_at=taken_at,
@@ -60,30 +140,205 @@ class Store:
                 triage_level=level,
                 top_condition=top,
             )
+            fault_point("assessment")
         return int(record.id)
 
     def latest_assessment(self) -> tuple[Case, datetime] | None:
         """The answers of the latest assessment and when it was taken, or None."""
-        from django.db import transaction
+        stored = self.latest_stored_assessment()
+        return None if stored is None else (stored.case, stored.taken_at)
 
+    def latest_stored_assessment(self) -> StoredAssessment | None:
         from backcoach.storage.models import AssessmentRecord
 
-        with transaction.atomic():
-            record = AssessmentRecord.objects.order_by("-taken_at", "-id").first()
+        with self.atomic("reading"):
+            record = (
+                AssessmentRecord.objects.filter(episode__person_id=self.person_id(create=False))
+                .order_by("-taken_at", "-id")
+                .first()
+            )
         if record is None:
             return None
-        return case_from_row(record.case), record.taken_at
+        return StoredAssessment(
+            int(record.id), case_from_row(record.case), dict(record.result), record.taken_at
+        )
+
+    def episode(self) -> EpisodeInfo | None:
+        with self.atomic("reading"):
+            row = self._episode_row()
+        return None if row is None else EpisodeInfo(int(row.id), row.started_on)
+
+    # --- the plan ---------------------------------------------------------------------
+
+    def plan(self) -> StoredPlan | None:
+        """The plan of the current episode, if one was started."""
+        from backcoach.storage.models import PlanRecord
+
+        with self.atomic("reading"):
+            episode = self._episode_row()
+            row = (
+                PlanRecord.objects.filter(episode=episode).order_by("-id").first()
+                if episode
+                else None
+            )
+        if row is None:
+            return None
+        return StoredPlan(int(row.id), int(row.assessment_id), row.starts, dict(row.options))
+
+    def start_plan(self, starts: date, options: Mapping[str, Any], now: datetime) -> StoredPlan:
+        """Start the plan for the latest assessment (keeping the existing one if the
+        current episode has a plan already)."""
+        from backcoach.storage.models import AssessmentRecord, PlanRecord
+
+        with self.atomic():
+            episode = self._episode_row()
+            if episode is None:
+                raise StoreError("no assessment yet: run backcoach assess first")
+            existing = PlanRecord.objects.filter(episode=episode).order_by("-id").first()
+            if existing is None:
+                assessment = (
+                    AssessmentRecord.objects.filter(episode=episode).order_by("-taken_at").first()
+                )
+                existing = PlanRecord.objects.create(
+                    person_id=self.person_id(),
+                    episode=episode,
+                    assessment=assessment,
+                    starts=starts,
+                    options=dict(options),
+                    created_at=now,
+                )
+        return StoredPlan(
+            int(existing.id), int(existing.assessment_id), existing.starts, dict(existing.options)
+        )
+
+    def adaptations(self) -> list[Adaptation]:
+        from backcoach.storage.models import AdaptationRecord
+
+        plan = self.plan()
+        if plan is None:
+            return []
+        with self.atomic("reading"):
+            rows = list(AdaptationRecord.objects.filter(plan_id=plan.id).order_by("week_start"))
+        return [adaptation_from_row(row) for row in rows]
+
+    def save_adaptation(self, adaptation: Adaptation, now: datetime) -> bool:
+        """Record the plan change for a week; False if that week has one already."""
+        from backcoach.storage.models import AdaptationRecord
+
+        plan = self.plan()
+        if plan is None:
+            raise StoreError("no plan yet: run backcoach plan first")
+        with self.atomic():
+            _, created = AdaptationRecord.objects.get_or_create(
+                plan_id=plan.id,
+                week_start=adaptation.week_start,
+                defaults={
+                    "person_id": self.person_id(),
+                    "rule": adaptation.rule,
+                    "action": adaptation.action,
+                    "step": adaptation.step,
+                    "message": adaptation.message,
+                    "sources": list(adaptation.sources),
+                    "decided_at": now,
+                },
+            )
+        return bool(created)
+
+    # --- check-ins --------------------------------------------------------------------
+
+    def save_checkin(self, checkin: CheckIn, now: datetime, *, replace: bool = False) -> str:
+        """Add the day's check-in ("added"), or replace it when ``replace`` ("updated").
+        :class:`DuplicateCheckInError` if the day has one and ``replace`` is false."""
+        from backcoach.storage.models import CheckInRecord
+
+        with self.atomic():
+            episode = self._episode_row()
+            if episode is None:
+                raise StoreError("no assessment yet: run backcoach assess first")
+            fields = checkin_fields(checkin)
+            person = self.person_id()
+            row = CheckInRecord.objects.filter(person_id=person, day=checkin.day).first()
+            if row is not None and not replace:
+                raise DuplicateCheckInError(f"there is already a check-in for {checkin.day}")
+            if row is None:
+                CheckInRecord.objects.create(
+                    person_id=person, episode=episode, created_at=now, updated_at=now, **fields
+                )
+                status = "added"
+            else:
+                for name, value in fields.items():
+                    setattr(row, name, value)
+                row.updated_at = now
+                row.save()
+                status = "updated"
+            fault_point("checkin")
+        return status
+
+    def checkin(self, day: date) -> CheckIn | None:
+        from backcoach.storage.models import CheckInRecord
+
+        with self.atomic("reading"):
+            row = CheckInRecord.objects.filter(
+                person_id=self.person_id(create=False), day=day
+            ).first()
+        return None if row is None else checkin_from_row(row)
+
+    def delete_checkin(self, day: date) -> bool:
+        from backcoach.storage.models import CheckInRecord
+
+        with self.atomic():
+            deleted, _ = CheckInRecord.objects.filter(
+                person_id=self.person_id(create=False), day=day
+            ).delete()
+        return bool(deleted)
+
+    def checkins(self, since: date | None = None) -> list[CheckIn]:
+        """The person's check-ins in day order (since ``since``, when given)."""
+        from backcoach.storage.models import CheckInRecord
+
+        query = CheckInRecord.objects.filter(person_id=self.person_id(create=False))
+        if since is not None:
+            query = query.filter(day__gte=since)
+        with self.atomic("reading"):
+            rows = list(query.order_by("day").values_list(*CHECKIN_COLUMNS))
+        return [checkin_from_values(row) for row in rows]
+
+    # --- routine sessions -------------------------------------------------------------
+
+    def add_routine_session(self, session: Mapping[str, Any]) -> bool:
+        """Record one guided routine (the JSON ``backcoach routine`` makes); False when
+        the very same session was recorded before."""
+        from backcoach.storage.models import RoutineSessionRecord
+
+        try:
+            fields = _session_fields(dict(session))
+        except (ValueError, TypeError, KeyError) as exc:
+            raise StoreError(f"routine session: {_problem(exc)}") from None
+        with self.atomic():
+            _, created = RoutineSessionRecord.objects.get_or_create(
+                source_key=fields.pop("source_key"),
+                defaults={**fields, "person_id": self.person_id()},
+            )
+        return bool(created)
+
+    def routine_days(self) -> set[date]:
+        from backcoach.storage.models import RoutineSessionRecord
+
+        with self.atomic("reading"):
+            days = RoutineSessionRecord.objects.filter(
+                person_id=self.person_id(create=False), quit_early=False
+            ).values_list("date", flat=True)
+            return set(days)
 
     def import_sessions_jsonl(self, path: str | Path) -> int:
-        """Import the routine sessions of ``sessions.jsonl`` (as ``backcoach routine`` writes
-        it): all lines or none, and a line already imported is skipped. Returns how many
-        were new. StoreError names the first bad line."""
-        from django.db import transaction
-
+        """Import the routine sessions of ``sessions.jsonl`` (as ``backcoach routine`` wrote
+        it before the database): all lines or none, and a line already imported is
+        skipped. Returns how many were new. StoreError names the first bad line."""
         from backcoach.storage.models import RoutineSessionRecord
 
         rows = list(_read_sessions(Path(path)))
-        with transaction.atomic():
+        person = self.person_id()
+        with self.atomic():
             keys = [row.source_key for row in rows]
             known = set(
                 RoutineSessionRecord.objects.filter(source_key__in=keys).values_list(
@@ -93,19 +348,22 @@ class Store:
             new: dict[str, Any] = {}
             for row in rows:
                 if row.source_key not in known:
+                    row.person_id = person
                     new.setdefault(row.source_key, row)
             RoutineSessionRecord.objects.bulk_create(new.values())
         return len(new)
 
 
-def open_store(database_url: str | None = None) -> Store:
-    """Configure Django, migrate the database if this process has not yet, give the store."""
-    database = configure_django(database_url)
-    identity = tuple(str(database.get(k, "")) for k in ("ENGINE", "HOST", "PORT", "NAME"))
-    if identity not in _migrated:
-        _migrate(database)
-        _migrated.add(identity)  # type: ignore[arg-type]
-    return Store()
+def open_store(database_url: str | None = None, person_id: int | None = None) -> Store:
+    """Configure Django, check and migrate the database if this process has not yet, and
+    give the store. StoreError when the database cannot be used, saying why."""
+    with database_errors("opening the database"):
+        database = configure_django(database_url)
+        identity = tuple(str(database.get(k, "")) for k in ("ENGINE", "HOST", "PORT", "NAME"))
+        if identity not in _migrated:
+            _check_and_migrate(database)
+            _migrated.add(identity)
+    return Store(person_id)
 
 
 def forget_migrations() -> None:
@@ -113,19 +371,61 @@ def forget_migrations() -> None:
     _migrated.clear()
 
 
-def _migrate(database: Mapping[str, Any]) -> None:
+def known_migrations() -> set[str]:
+    """The migrations this version of backcoach ships, by name."""
+    return {p.stem for p in MIGRATIONS_DIR.glob("[0-9][0-9][0-9][0-9]_*.py")}
+
+
+def applied_migrations() -> set[str] | None:
+    """The migrations the database has applied (None when it has no migration table)."""
+    from django.db import connection
+
+    if "django_migrations" not in connection.introspection.table_names():
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM django_migrations WHERE app = %s", [APP_LABEL])
+        return {name for (name,) in cursor.fetchall()}
+
+
+def _check_and_migrate(database: Mapping[str, Any]) -> None:
+    known = known_migrations()
+    applied = applied_migrations()
+    if applied is not None:
+        _refuse_newer(applied, known)
+        if applied == known:
+            return  # up to date: no need to load Django's migration machinery
     from django.core.management import call_command
 
     with _migration_lock(database):
-        call_command("migrate", verbosity=0, interactive=False)
+        applied = applied_migrations()
+        if applied is not None:
+            _refuse_newer(applied, known)
+        call_command("migrate", APP_LABEL, verbosity=0, interactive=False)
+
+
+def _refuse_newer(applied: set[str], known: set[str]) -> None:
+    newer = sorted(applied - known)
+    if newer:
+        raise StoreError(
+            "this database was written by a newer version of backcoach (it has "
+            f"{', '.join(newer)}). Update backcoach to open it. Nothing was changed."
+        )
 
 
 @contextlib.contextmanager
 def _migration_lock(database: Mapping[str, Any]) -> Iterator[None]:
-    """One process migrates at a time: a file lock next to a SQLite file (PostgreSQL's
-    migrations run in a transaction, and a second migrator fails rather than corrupts)."""
-    if database["ENGINE"] != "django.db.backends.sqlite3":
-        yield
+    """One process migrates at a time: a file lock next to a SQLite file, a
+    session-level advisory lock on PostgreSQL."""
+    if database["ENGINE"] == "django.db.backends.postgresql":
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [PG_MIGRATION_LOCK])
+        try:
+            yield
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [PG_MIGRATION_LOCK])
         return
     try:
         import fcntl
@@ -140,26 +440,7 @@ def _migration_lock(database: Mapping[str, Any]) -> Iterator[None]:
         os.close(fd)
 
 
-# --- translation between domain values and rows ------------------------------------------------
-
-
-def case_to_dict(case: Case) -> dict[str, Any]:
-    """A Case as the JSON of a case file (with the questionnaires extension)."""
-    data: dict[str, Any] = {"age": case.age, "sex": case.sex, "findings": dict(case.findings)}
-    for field in ("pain_intensity", "duration_days", "id", "text"):
-        value = getattr(case, field)
-        if value is not None:
-            data[field] = value
-    if case.questionnaires:
-        data["questionnaires"] = {q: dict(items) for q, items in case.questionnaires.items()}
-    return data
-
-
-def case_from_row(data: Any) -> Case:
-    """The Case back from its stored JSON. Findings are checked against those stored, not
-    today's catalog: the record keeps what was answered then."""
-    findings = data.get("findings", {}) if isinstance(data, dict) else {}
-    return case_from_dict(data, set(findings))
+# --- routine sessions, as backcoach routine records them ---------------------------------------
 
 
 def _read_sessions(path: Path) -> Iterator[Any]:

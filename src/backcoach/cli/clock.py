@@ -1,0 +1,31 @@
+"""Today and now, for the commands. Read once per command and passed in, never read deep
+inside: the domain and services take them as arguments.
+
+``BACKCOACH_TODAY=YYYY-MM-DD`` sets the day (at noon UTC) for tests and demonstrations,
+so that weeks of check-ins can be replayed in seconds.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, date, datetime, time
+
+from backcoach.cli.errors import UserError
+
+TODAY_ENV = "BACKCOACH_TODAY"
+
+
+def today() -> date:
+    text = os.environ.get(TODAY_ENV)
+    if not text:
+        return date.today()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UserError(f"{TODAY_ENV}: use a date like 2026-11-30 (got {text!r})") from None
+
+
+def now() -> datetime:
+    if os.environ.get(TODAY_ENV):
+        return datetime.combine(today(), time(12, 0), tzinfo=UTC)
+    return datetime.now(UTC)

@@ -1,0 +1,258 @@
+"""The recovery record's use cases: each one a single transaction over the store.
+
+The command line (and later the web app) calls these; they tie the domain rules
+(:mod:`backcoach.domain.recovery`), the content and the store together. Time is passed in:
+``today`` for dates, ``now`` for timestamps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta
+from typing import Any, NamedTuple
+
+from backcoach.domain.assessment import Assessor
+from backcoach.domain.catalog import Catalog
+from backcoach.domain.model import ABSENT, PRESENT, UNKNOWN, Case, Level
+from backcoach.domain.recovery import (
+    Adaptation,
+    CheckIn,
+    Progress,
+    RecoveryRules,
+    WeekFacts,
+    adapt,
+    check_checkin,
+    peg_due,
+    startback_due,
+    summarise,
+)
+from backcoach.storage.errors import StoreError
+from backcoach.storage.store import Store, StoredPlan
+
+
+class NoAssessmentError(StoreError):
+    """A use case that needs an assessment first (the safety screen runs before advice)."""
+
+    def __init__(self) -> None:
+        super().__init__("no assessment yet. Run `backcoach assess` first.")
+
+
+class Retriage(NamedTuple):
+    """The triage run again because a check-in reported a new warning sign."""
+
+    assessment_id: int
+    level: Level
+    result: dict[str, Any]
+    red_flags: tuple[str, ...]
+
+
+class CheckInOutcome(NamedTuple):
+    status: str  # "added" or "updated"
+    checkin: CheckIn
+    retriage: Retriage | None
+    not_answered: tuple[str, ...]  # re-screen questions unanswered or not asked
+    adaptation: Adaptation | None  # the plan change decided at this check-in, if any
+
+
+class Due(NamedTuple):
+    peg: bool
+    startback_week: int | None
+
+
+# --- assessments and the plan ---------------------------------------------------------
+
+
+def record_assessment(store: Store, case: Case, result: Mapping[str, Any], *, now: datetime) -> int:
+    """Keep an assessment; the first one of an episode also starts its plan today."""
+    with store.atomic():
+        assessment_id = store.add_assessment(case, result, now)
+        if store.plan() is None:
+            store.start_plan(now.date(), {}, now)
+    return assessment_id
+
+
+def current_step(store: Store) -> int:
+    """The routine's dose step now: the latest weekly change's, else the first."""
+    changes = store.adaptations()
+    return changes[-1].step if changes else 1
+
+
+# --- check-ins --------------------------------------------------------------------------
+
+
+def record_checkin(
+    store: Store,
+    checkin: CheckIn,
+    *,
+    today: date,
+    now: datetime,
+    replace: bool,
+    rules: RecoveryRules,
+    assessor: Assessor,
+    result_json: Any,
+) -> CheckInOutcome:
+    """Validate and keep a check-in. A re-screen answer of "yes" runs the triage again at
+    once, on the latest answers with the new ones; the new assessment is kept too. On the
+    first check-in of a plan week, the week's plan change is decided. One transaction."""
+    with store.atomic():
+        episode = store.episode()
+        latest = store.latest_stored_assessment()
+        if episode is None or latest is None:
+            raise NoAssessmentError()
+        check_checkin(checkin, today=today, episode_start=episode.started_on, rules=rules)
+        status = store.save_checkin(checkin, now, replace=replace)
+        retriage = None
+        if checkin.new_red_flags():
+            case = rescreened_case(latest.case, checkin)
+            assessment = assessor.assess(case)
+            result = result_json(assessment)
+            assessment_id = store.add_assessment(case, result, now)
+            retriage = Retriage(
+                assessment_id, assessment.triage.level, result, checkin.new_red_flags()
+            )
+        adaptation = decide_week(store, today=today, now=now, rules=rules)
+    return CheckInOutcome(status, checkin, retriage, checkin.screen_not_answered(), adaptation)
+
+
+def rescreened_case(case: Case, checkin: CheckIn) -> Case:
+    """The latest answers with today's re-screen: "yes" and "no" replace the old answer;
+    a question not answered today is "don't know", never "no"."""
+    findings = dict(case.findings)
+    for fid, answer in checkin.screen:
+        findings[fid] = PRESENT if answer == PRESENT else ABSENT if answer == ABSENT else UNKNOWN
+    return case._replace(findings=findings, id=None)
+
+
+def check_imported_row(table: str, row: Mapping[str, Any]) -> None:
+    """Imported check-ins obey the same rules as typed ones (ranges, areas, re-screen
+    answers). ValueError names the field."""
+    if table != "checkins":
+        return
+    from backcoach.content.recovery import load_recovery_rules
+
+    peg = row.get("peg")
+    checkin = CheckIn(
+        day=date.fromisoformat(row["day"]),
+        pain=row["pain"],
+        pain_worst=row["pain_worst"],
+        areas=tuple(row["areas"]),
+        sleep_hours=row["sleep_hours"],
+        sleep_quality=row["sleep_quality"],
+        stress=row["stress"],
+        activity_minutes=row["activity_minutes"],
+        routine_done=row["routine_done"],
+        medicines=tuple(row["medicines"]),
+        note=row["note"],
+        screen=tuple(sorted(row["screen"].items())),
+        peg=(peg[0], peg[1], peg[2]) if isinstance(peg, list) and len(peg) == 3 else None,
+        startback=tuple(sorted(row["startback"].items())),
+    )
+    check_checkin(checkin, today=date.max, episode_start=None, rules=load_recovery_rules())
+
+
+def merge_checkin(old: CheckIn, changes: Mapping[str, Any]) -> CheckIn:
+    """An edit: the old check-in with the fields given replaced."""
+    return old._replace(**changes)
+
+
+def due(store: Store, *, today: date, rules: RecoveryRules) -> Due:
+    """Which questionnaires are due at today's check-in."""
+    checkins = store.checkins()
+    pegs = [c.day for c in checkins if c.peg is not None and c.day < today]
+    plan = store.plan()
+    startback_days = [c.day for c in checkins if c.startback]
+    week = startback_due(plan.starts, today, startback_days, rules) if plan is not None else None
+    return Due(peg=peg_due(max(pegs, default=None), today, rules), startback_week=week)
+
+
+# --- the weekly plan change ---------------------------------------------------------------
+
+
+def week_start(plan: StoredPlan, today: date) -> date | None:
+    """The first day of the plan week ``today`` falls in, from the second week on."""
+    weeks = (today - plan.starts).days // 7
+    return plan.starts + timedelta(weeks=weeks) if weeks >= 1 else None
+
+
+def decide_week(
+    store: Store, *, today: date, now: datetime, rules: RecoveryRules
+) -> Adaptation | None:
+    """Decide and keep this plan week's change, if it has none yet."""
+    plan = store.plan()
+    if plan is None:
+        return None
+    start = week_start(plan, today)
+    if start is None:
+        return None
+    changes = store.adaptations()
+    if any(change.week_start == start for change in changes):
+        return None
+    checkins = [c for c in store.checkins() if c.day < start]
+    last_week = [c for c in checkins if c.day >= start - timedelta(days=7)]
+    facts = WeekFacts(
+        week_start=start,
+        self_care_start=plan.starts,
+        step=changes[-1].step if changes else 1,
+        red_flag=any(c.new_red_flags() for c in last_week),
+        startback_before=_startback_before(store, checkins, start),
+        startback_after=_startback_of([c for c in last_week if c.startback]),
+    )
+    adaptation = adapt(checkins, store.routine_days(), facts, rules)
+    with store.atomic():
+        store.save_adaptation(adaptation, now)
+    return adaptation
+
+
+def _startback_before(store: Store, checkins: list[CheckIn], start: date) -> str | None:
+    earlier = [c for c in checkins if c.startback and c.day < start - timedelta(days=7)]
+    if earlier:
+        return _startback_of(earlier)
+    stored = store.latest_stored_assessment()
+    answers = stored.case.questionnaires.get("startback") if stored else None
+    return startback_category(answers) if answers else None
+
+
+def _startback_of(checkins: list[CheckIn]) -> str | None:
+    if not checkins:
+        return None
+    return startback_category(dict(checkins[-1].startback))
+
+
+def startback_category(answers: Mapping[str, int]) -> str:
+    from backcoach.content.questionnaires import load_questionnaire
+    from backcoach.domain.questionnaires import score
+
+    return str(score(load_questionnaire("startback"), answers).category)
+
+
+# --- progress -----------------------------------------------------------------------------
+
+
+class ProgressReport(NamedTuple):
+    progress: Progress
+    adaptation: Adaptation | None  # the latest weekly change
+    step: int
+    plan_starts: date | None
+
+
+def progress_report(store: Store, *, today: date, rules: RecoveryRules) -> ProgressReport:
+    with store.atomic("reading"):
+        if store.episode() is None:
+            raise NoAssessmentError()
+        checkins = store.checkins()
+        routine = store.routine_days()
+        changes = store.adaptations()
+        plan = store.plan()
+    progress = summarise(checkins, routine, today=today, rules=rules)
+    return ProgressReport(
+        progress=progress,
+        adaptation=changes[-1] if changes else None,
+        step=changes[-1].step if changes else 1,
+        plan_starts=plan.starts if plan else None,
+    )
+
+
+def rescreen_questions(catalog: Catalog, rules: RecoveryRules) -> list[tuple[str, str, str]]:
+    """The re-screen as (finding id, question, help), in the content file's order."""
+    by_id = {f.id: f for f in catalog.findings}
+    return [(fid, by_id[fid].question, by_id[fid].help) for fid in rules.rescreen]
