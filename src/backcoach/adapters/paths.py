@@ -10,13 +10,14 @@ from typing import Any
 
 
 def data_dir() -> Path:
-    """``$BACKCOACH_HOME``, else the user data folder (``~/.local/share/backcoach``)."""
+    """``$BACKCOACH_HOME``, else the user's data folder as platformdirs names it
+    (``~/.local/share/backcoach`` on Linux, ``~/Library/Application Support/backcoach``
+    on macOS, ``%LOCALAPPDATA%\\backcoach`` on Windows)."""
     if home := os.environ.get("BACKCOACH_HOME"):
         return Path(home)
-    base = os.environ.get("XDG_DATA_HOME") or os.path.join(
-        os.path.expanduser("~"), ".local", "share"
-    )
-    return Path(base) / "backcoach"
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("backcoach", appauthor=False))
 
 
 def private_folder(folder: Path) -> Path:

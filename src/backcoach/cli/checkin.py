@@ -202,7 +202,7 @@ def ask_screen(
     if not left:
         return given
     asker.say()
-    asker.say("SAFETY CHECK. Since your last check-in, have you had any of these?")
+    asker.say("SAFETY CHECK. Since your back pain started, have you had any of these?")
     from backcoach.content.loader import load_catalog
 
     labels = {f.id: f.label for f in load_catalog().findings}
@@ -309,8 +309,9 @@ def run(args: Any, *, today: date, inp: IO[str], out: IO[str]) -> int:
         }
     if routine_logged and values.get("routine_done") is None:
         values["routine_done"] = True
-    checkin = _build(day, values, existing if args.edit else None)
-    return _save(store, checkin, today=today, edit=args.edit or existing is not None,
+    # A change keeps the answers not given again (Enter skips a question).
+    checkin = _build(day, values, existing)
+    return _save(store, checkin, today=today, edit=existing is not None,
                  as_json=args.json, out=out, ui=ui, rules=rules)  # fmt: skip
 
 

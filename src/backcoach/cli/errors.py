@@ -11,3 +11,10 @@ class UserError(Exception):
     """Bad input from the person or script running the command (exit status 2)."""
 
     exit_status = EXIT_INVALID_INPUT
+
+
+class RecordError(UserError):
+    """The person's record cannot be used as asked (a newer, locked or read-only
+    database, an import into a record that is not empty): exit status 1."""
+
+    exit_status = 1

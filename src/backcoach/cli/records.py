@@ -45,10 +45,16 @@ def export(file: str, *, as_csv: bool, out: IO[str]) -> int:
 def import_(file: str, *, out: IO[str]) -> int:
     from backcoach.cli.store import open_user_store
     from backcoach.services.recovery import check_imported_row
+    from backcoach.storage.errors import NotEmptyError, StoreError
     from backcoach.storage.transfer import import_record
 
     document = _read_json(file)
-    counts = import_record(open_user_store(), document, check_imported_row)
+    try:
+        counts = import_record(open_user_store(), document, check_imported_row)
+    except NotEmptyError:
+        raise
+    except StoreError as exc:  # the file's fault, not the record's
+        raise UserError(f"{file}: {exc}. Nothing was imported.") from None
     summary = ", ".join(f"{n} {table}" for table, n in counts.items() if n)
     out.write(f"Imported {file}: {summary or 'an empty record'}.\n")
     return EXIT_OK

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from backcoach.cli.errors import UserError
+from backcoach.cli.errors import RecordError
 from backcoach.storage.errors import StoreError
 from backcoach.storage.settings import DatabaseUrlError
 from backcoach.storage.store import Store, open_store
@@ -13,4 +13,4 @@ def open_user_store() -> Store:
     try:
         return open_store()
     except (StoreError, DatabaseUrlError) as exc:
-        raise UserError(str(exc)) from None
+        raise RecordError(str(exc)) from None

@@ -31,6 +31,7 @@ RULE_IDS = (
     "flare",
     "not_better_after_2_weeks",
     "better_and_kept_up",
+    "kept_up_no_trend",
     "routine_not_kept",
     "steady",
     "not_enough_data",

@@ -130,6 +130,9 @@ def check_checkin(
             raise CheckInError("areas", f"unknown area {area!r} (use: {', '.join(AREAS)})")
     if len(checkin.note) > LONGEST_NOTE:
         raise CheckInError("note", f"is longer than {LONGEST_NOTE} characters")
+    for field, texts in (("note", (checkin.note,)), ("medicines", checkin.medicines)):
+        if any("\x00" in text for text in texts):
+            raise CheckInError(field, "contains a NUL character")
     for fid, answer in checkin.screen:
         if fid not in rules.rescreen:
             raise CheckInError("screen", f"{fid!r} is not a re-screen question")
@@ -184,6 +187,9 @@ class Adherence(NamedTuple):
     @property
     def percent(self) -> float | None:
         return 100 * self.done / self.days if self.days else None
+
+
+NONE_YET: Final = Adherence(0, 0)
 
 
 class SleepPain(NamedTuple):
@@ -331,8 +337,8 @@ def summarise(
         change=change,
         verdict=verdict(change, rules),
         flares=flares,
-        adherence_week=adherence(routine, max(week_start, first or today), today),
-        adherence_all=adherence(routine, first or today, today),
+        adherence_week=adherence(routine, max(week_start, first), today) if first else NONE_YET,
+        adherence_all=adherence(routine, first, today) if first else NONE_YET,
         sleep=sleep_against_pain(checkins, rules),
     )
 
@@ -442,9 +448,13 @@ def adapt(
         return decide("flare", facts.step - 1)
     if improved is False and weeks >= rules.suggest_help_after_weeks:
         return decide("not_better_after_2_weeks", facts.step, weeks=weeks)
-    if this_week is None or last_week is None:
+    if this_week is None:
         return decide("not_enough_data", facts.step, fewest=rules.fewest_days_for_average)
     kept_up = kept.percent is not None and kept.percent >= rules.good_adherence_percent
+    if last_week is None:  # the first week of the plan (or after a gap): no trend yet
+        if kept_up:
+            return decide("kept_up_no_trend", facts.step + 1, done=kept.done, days=kept.days)
+        return decide("routine_not_kept", facts.step, done=kept.done, days=kept.days)
     if last_week - this_week >= rules.fell_points and kept_up:
         return decide("better_and_kept_up", facts.step + 1, done=kept.done, days=kept.days)
     if not kept_up:

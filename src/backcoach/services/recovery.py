@@ -17,6 +17,7 @@ from backcoach.domain.model import ABSENT, PRESENT, UNKNOWN, Case, Level
 from backcoach.domain.recovery import (
     Adaptation,
     CheckIn,
+    CheckInError,
     Progress,
     RecoveryRules,
     WeekFacts,
@@ -100,16 +101,19 @@ def record_checkin(
         if episode is None or latest is None:
             raise NoAssessmentError()
         check_checkin(checkin, today=today, episode_start=episode.started_on, rules=rules)
+        earlier = store.checkin(checkin.day) if replace else None
         status = store.save_checkin(checkin, now, replace=replace)
+        # A warning sign already reported for this day was triaged then: an edit of the
+        # pain alone does not run it again.
+        already = set(earlier.new_red_flags()) if earlier else set()
+        new_flags = tuple(f for f in checkin.new_red_flags() if f not in already)
         retriage = None
-        if checkin.new_red_flags():
+        if new_flags:
             case = rescreened_case(latest.case, checkin)
             assessment = assessor.assess(case)
             result = result_json(assessment)
             assessment_id = store.add_assessment(case, result, now)
-            retriage = Retriage(
-                assessment_id, assessment.triage.level, result, checkin.new_red_flags()
-            )
+            retriage = Retriage(assessment_id, assessment.triage.level, result, new_flags)
         adaptation = decide_week(store, today=today, now=now, rules=rules)
     return CheckInOutcome(status, checkin, retriage, checkin.screen_not_answered(), adaptation)
 
@@ -124,30 +128,68 @@ def rescreened_case(case: Case, checkin: CheckIn) -> Case:
 
 
 def check_imported_row(table: str, row: Mapping[str, Any]) -> None:
-    """Imported check-ins obey the same rules as typed ones (ranges, areas, re-screen
-    answers). ValueError names the field."""
-    if table != "checkins":
-        return
-    from backcoach.content.recovery import load_recovery_rules
+    """Imported rows obey the rules typed ones do: a check-in's ranges, areas, re-screen
+    answers and the shape of its JSON columns; an assessment's case; a session's lists.
+    :class:`RowError` names the field."""
+    from backcoach.storage.transfer import RowError
 
-    peg = row.get("peg")
-    checkin = CheckIn(
+    if table == "checkins":
+        checkin = _imported_checkin(row, RowError)
+        from backcoach.content.recovery import load_recovery_rules
+
+        try:
+            check_checkin(checkin, today=date.max, episode_start=None, rules=load_recovery_rules())
+        except CheckInError as exc:
+            raise RowError(exc.field, exc.problem) from None
+    elif table == "assessments":
+        from backcoach.adapters.caseio import CaseError, case_from_dict
+
+        case = row["case"]
+        try:
+            findings = case.get("findings") if isinstance(case, dict) else None
+            case_from_dict(case, set(findings) if isinstance(findings, dict) else set())
+        except CaseError as exc:
+            raise RowError("case", str(exc)) from None
+        if not isinstance(row["result"], dict):
+            raise RowError("result", "must be an object")
+    elif table == "routine_sessions":
+        for field in ("exercises_planned", "exercises_done", "exercises_skipped"):
+            _texts(row[field], field, RowError)
+
+
+def _imported_checkin(row: Mapping[str, Any], error: Any) -> CheckIn:
+    peg = row["peg"]
+    if peg is not None and not (
+        isinstance(peg, list) and len(peg) == 3 and all(type(v) is int for v in peg)
+    ):
+        raise error("peg", "must be null or three whole numbers")
+    screen, startback = row["screen"], row["startback"]
+    if not isinstance(screen, dict) or not all(isinstance(v, str) for v in screen.values()):
+        raise error("screen", "must be an object of question id to answer")
+    if not isinstance(startback, dict) or not all(type(v) is int for v in startback.values()):
+        raise error("startback", "must be an object of item id to answer number")
+    return CheckIn(
         day=date.fromisoformat(row["day"]),
         pain=row["pain"],
         pain_worst=row["pain_worst"],
-        areas=tuple(row["areas"]),
+        areas=_texts(row["areas"], "areas", error),
         sleep_hours=row["sleep_hours"],
         sleep_quality=row["sleep_quality"],
         stress=row["stress"],
         activity_minutes=row["activity_minutes"],
         routine_done=row["routine_done"],
-        medicines=tuple(row["medicines"]),
+        medicines=_texts(row["medicines"], "medicines", error),
         note=row["note"],
-        screen=tuple(sorted(row["screen"].items())),
-        peg=(peg[0], peg[1], peg[2]) if isinstance(peg, list) and len(peg) == 3 else None,
-        startback=tuple(sorted(row["startback"].items())),
+        screen=tuple(sorted(screen.items())),
+        peg=(peg[0], peg[1], peg[2]) if peg is not None else None,
+        startback=tuple(sorted(startback.items())),
     )
-    check_checkin(checkin, today=date.max, episode_start=None, rules=load_recovery_rules())
+
+
+def _texts(value: Any, field: str, error: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise error(field, "must be a list of text")
+    return tuple(value)
 
 
 def merge_checkin(old: CheckIn, changes: Mapping[str, Any]) -> CheckIn:

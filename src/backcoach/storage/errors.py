@@ -32,8 +32,9 @@ class NotEmptyError(StoreError):
 
 
 @contextlib.contextmanager
-def database_errors(where: str) -> Iterator[None]:
-    """Translate the database's own errors into a :class:`StoreError` naming ``where``."""
+def database_errors(where: str, path: str | None = None) -> Iterator[None]:
+    """Translate the database's own errors into a :class:`StoreError` naming ``where``;
+    ``path`` is the SQLite file, when there is one."""
     from django.db import DatabaseError
 
     try:
@@ -44,22 +45,27 @@ def database_errors(where: str) -> Iterator[None]:
             f"Check that you own the folder and may write to it. {UNCHANGED}"
         ) from None
     except DatabaseError as exc:
-        raise StoreError(f"{where}: {explain(exc)}") from None
+        raise StoreError(f"{where}: {explain(exc, path)}") from None
 
 
-def explain(exc: BaseException) -> str:
+READ_ONLY = (
+    "the database is read-only here, so nothing can be saved. Check the file's "
+    f"permissions (or the disk) and try again. {UNCHANGED}"
+)
+
+
+def explain(exc: BaseException, path: str | None = None) -> str:
     text = str(exc).strip()
     lowered = text.lower()
+    if path and "unable to open" in lowered and not os.access(os.path.dirname(path), os.W_OK):
+        return READ_ONLY  # SQLite cannot make its journal files beside the database
     if "database is locked" in lowered or "database table is locked" in lowered:
         return (
             "the database is busy: another program has kept it locked for too long. "
             f"Close other backcoach windows and try again. {UNCHANGED}"
         )
     if "readonly database" in lowered or "read-only" in lowered:
-        return (
-            "the database is read-only here, so nothing can be saved. Check the file's "
-            f"permissions (or the disk) and try again. {UNCHANGED}"
-        )
+        return READ_ONLY
     if "unable to open database" in lowered:
         return f"cannot open the database file. Check the folder exists and is yours. {UNCHANGED}"
     if "not a database" in lowered or "malformed" in lowered:

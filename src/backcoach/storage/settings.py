@@ -21,10 +21,7 @@ from backcoach.adapters.paths import data_dir, private_folder
 DATABASE_URL_ENV: Final = "DATABASE_URL"
 SQLITE_FILE: Final = "backcoach.sqlite3"
 BUSY_TIMEOUT_SECONDS: Final = 30
-_SQLITE_INIT: Final = (
-    f"PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-    f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}"
-)
+BUSY_TIMEOUT_ENV: Final = "BACKCOACH_DB_TIMEOUT"  # seconds to wait for a locked database
 _POSTGRES_SCHEMES: Final = ("postgresql", "postgres")
 
 # The database settings last configured, as built here: Django fills in its defaults in
@@ -47,22 +44,39 @@ def database_settings(url: str | None = None) -> dict[str, Any]:
     return postgres_settings(url) if url else sqlite_settings(data_dir() / SQLITE_FILE)
 
 
+def busy_timeout() -> float:
+    """How long a writer waits for another to finish: ``$BACKCOACH_DB_TIMEOUT`` seconds,
+    else 30."""
+    text = os.environ.get(BUSY_TIMEOUT_ENV)
+    try:
+        return float(text) if text else BUSY_TIMEOUT_SECONDS
+    except ValueError:
+        return BUSY_TIMEOUT_SECONDS
+
+
 def sqlite_settings(path: Path) -> dict[str, Any]:
     """Creates the private folder and the empty private file, so that no other user can
     ever read the database, even for the moment before SQLite first writes it."""
     private_folder(path.parent)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        os.fchmod(fd, 0o600)
-    finally:
-        os.close(fd)
+    if not path.exists():
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it first
+            pass
+        else:
+            os.fchmod(fd, 0o600)
+            os.close(fd)
+    timeout = busy_timeout()
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": str(path),
         "OPTIONS": {
-            "init_command": _SQLITE_INIT,
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                f"PRAGMA busy_timeout={int(timeout * 1000)}"
+            ),
             "transaction_mode": "IMMEDIATE",
-            "timeout": BUSY_TIMEOUT_SECONDS,
+            "timeout": timeout,
         },
     }
 

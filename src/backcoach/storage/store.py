@@ -357,13 +357,28 @@ class Store:
 def open_store(database_url: str | None = None, person_id: int | None = None) -> Store:
     """Configure Django, check and migrate the database if this process has not yet, and
     give the store. StoreError when the database cannot be used, saying why."""
-    with database_errors("opening the database"):
+    from backcoach.storage.settings import database_settings
+
+    try:
+        planned = database_settings(database_url)
+    except PermissionError as exc:
+        raise StoreError(f"opening the database: {_permission_text(exc)}") from None
+    sqlite_file = planned["NAME"] if planned["ENGINE"].endswith("sqlite3") else None
+    with database_errors("opening the database", sqlite_file):
         database = configure_django(database_url)
         identity = tuple(str(database.get(k, "")) for k in ("ENGINE", "HOST", "PORT", "NAME"))
         if identity not in _migrated:
             _check_and_migrate(database)
             _migrated.add(identity)
     return Store(person_id)
+
+
+def _permission_text(exc: PermissionError) -> str:
+    from backcoach.storage.errors import READ_ONLY
+
+    if exc.errno == 30:  # EROFS: a read-only disk
+        return READ_ONLY
+    return f"cannot use the database folder ({exc.strerror}). Check that it is yours."
 
 
 def forget_migrations() -> None:

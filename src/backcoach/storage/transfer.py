@@ -39,6 +39,14 @@ TABLES: Final = (
 RowCheck = Callable[[str, Mapping[str, Any]], None]
 
 
+class RowError(ValueError):
+    """A row a :data:`RowCheck` refuses, naming the field."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        self.field, self.problem = field, problem
+        super().__init__(f"{field}: {problem}")
+
+
 def _models() -> dict[str, Any]:
     from backcoach.storage import models
 
@@ -143,8 +151,8 @@ def import_record(store: Store, document: Any, check_row: RowCheck | None = None
                 for index, row in enumerate(document[table]):
                     try:
                         check_row(table, row)
-                    except ValueError as exc:
-                        raise StoreError(f"{table}[{index}]: {exc}") from None
+                    except RowError as exc:
+                        raise StoreError(f"{table}[{index}].{exc.field}: {exc.problem}") from None
             if table == "people":
                 models[table].objects.all().delete()  # a person with no record yet
             models[table].objects.bulk_create(objects)
