@@ -36,10 +36,10 @@ def test_the_check_sees_imports() -> None:
     assert "backcoach.domain.model" in imported_modules(DOMAIN / "triage.py")
 
 
-def test_adapters_and_content_do_not_reach_into_the_cli() -> None:
+def test_only_the_cli_imports_the_cli() -> None:
     package = DOMAIN.parent
     offenders = []
-    for folder in ("adapters", "content", "domain"):
+    for folder in ("adapters", "content", "domain", "services", "storage"):
         for path in sorted((package / folder).glob("*.py")):
             tree = ast.parse(path.read_text(), filename=str(path))
             for node in ast.walk(tree):
@@ -51,4 +51,19 @@ def test_adapters_and_content_do_not_reach_into_the_cli() -> None:
                 offenders += [
                     f"{folder}/{path.name}: {n}" for n in names if n.startswith("backcoach.cli")
                 ]
+    assert offenders == []
+
+
+def test_only_storage_knows_django() -> None:
+    """The ORM stays behind the storage package: domain, services, content and adapters
+    take and give plain values."""
+    package = DOMAIN.parent
+    offenders = []
+    for folder in ("adapters", "content", "domain", "services", "cli"):
+        for path in sorted((package / folder).glob("*.py")):
+            offenders += [
+                f"{folder}/{path.name}: {name}"
+                for name in imported_modules(path)
+                if name.split(".")[0] == "django"
+            ]
     assert offenders == []

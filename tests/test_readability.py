@@ -169,3 +169,27 @@ def test_finding_labels_are_unique(content: dict[str, Any]) -> None:
             repeated.append(f"  {seen[key]} and {finding['id']}: {finding['label']!r}")
         seen.setdefault(key, finding["id"])
     assert not repeated, "labels used twice:\n" + "\n".join(repeated)
+
+
+def _recovery_texts() -> list[dict[str, Any]]:
+    """The recovery record's words: each weekly plan change, each progress verdict, with
+    sample numbers in the placeholders (as the person reads them)."""
+    from backcoach.content.recovery import validate_recovery
+
+    plain = validate_recovery()
+    sample = {
+        "before": "low", "after": "high", "weeks": 3, "done": 5, "days": 7, "fewest": 3,
+        "baseline": 6, "current": "3.5", "span": "3 weeks", "first": 12, "last": 7,
+    }  # fmt: skip
+    items = [{"id": r["id"], "text": r["message"].format(**sample)} for r in plain["adaptation"]]
+    for group in ("verdicts", "scores"):
+        items += [{"id": k, "text": v.format(**sample)} for k, v in plain[group].items()]
+    return items
+
+
+def test_recovery_messages_are_grade_8_or_below() -> None:
+    check_each(list(score(_recovery_texts(), ("text",))))
+
+
+def test_recovery_messages_mean_grade_is_7_or_below() -> None:
+    check_mean(list(score(_recovery_texts(), ("text",))))

@@ -19,6 +19,7 @@ from backcoach.domain.recovery import (
     check_checkin,
     find_flares,
     peg_due,
+    rmdq_due,
     sleep_against_pain,
     startback_due,
     summarise,
@@ -310,3 +311,37 @@ def test_every_rule_in_the_file_can_be_reached_and_every_message_fills(
         change = adapt(checkins, [], week, rules)
         assert change.rule == rule_id
         assert "{" not in change.message and "}" not in change.message
+
+
+def rmdq_answers(ticked: int) -> tuple[tuple[str, int], ...]:
+    return tuple((f"rmdq{n}", int(n <= ticked)) for n in range(1, 25))
+
+
+def test_peg_and_roland_morris_change_from_the_first_score_to_the_latest(
+    rules: RecoveryRules,
+) -> None:
+    checkins = [
+        CheckIn(day=day(0), pain=6, peg=(6, 6, 6), rmdq=rmdq_answers(12)),
+        CheckIn(day=day(7), pain=5, peg=(5, 5, 5)),
+        CheckIn(day=day(14), pain=4, peg=(4, 3, 2)),
+        CheckIn(day=day(28), pain=3, rmdq=rmdq_answers(8)),
+    ]
+    progress = summarise(checkins, [], today=day(28), rules=rules)
+    assert progress.peg_change is not None
+    assert (progress.peg_change.baseline, progress.peg_change.latest) == (6, 3)
+    assert progress.peg_change.important_improvement
+    assert progress.rmdq_change is not None
+    assert (progress.rmdq_change.baseline, progress.rmdq_change.latest) == (12, 8)
+    assert progress.rmdq_change.important_improvement  # 4 points, but 33%: real (Ostelo)
+    one = summarise(checkins[:1], [], today=day(0), rules=rules)
+    assert one.peg_change is None and one.rmdq_change is None
+
+
+def test_roland_morris_is_monthly_and_answers_are_ticks(rules: RecoveryRules) -> None:
+    assert rmdq_due(None, day(0), rules)
+    assert not rmdq_due(day(0), day(27), rules)
+    assert rmdq_due(day(0), day(28), rules)
+    bad = CheckIn(day=day(0), pain=3, rmdq=(("rmdq1", 2),))
+    with pytest.raises(CheckInError) as err:
+        check_checkin(bad, today=day(0), episode_start=None, rules=rules)
+    assert err.value.field == "rmdq"

@@ -507,3 +507,17 @@ def test_dates_are_never_read_from_the_clock_in_the_domain() -> None:
     ).read_text()
     assert "date.today" not in source and "datetime.now" not in source
     assert date(2026, 3, 2) == START
+
+
+def test_questionnaire_answers_must_fit_the_questionnaire(store: Store) -> None:
+    assess(store)
+    with pytest.raises(CheckInError) as err:
+        checkin_on(store, 1, rmdq=(("rmdq1", 1),))  # 23 items missing
+    assert err.value.field == "rmdq" and "no answer given" in err.value.problem
+    with pytest.raises(CheckInError) as err:
+        checkin_on(store, 1, startback=(("sb99", 1),))
+    assert err.value.field == "startback"
+    assert store.checkins() == []
+    full = tuple((f"rmdq{n}", int(n % 3 == 0)) for n in range(1, 25))
+    checkin_on(store, 1, rmdq=full)
+    assert store.checkins()[0].rmdq == tuple(sorted(full))

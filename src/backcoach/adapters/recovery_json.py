@@ -24,6 +24,7 @@ def checkin_to_dict(checkin: CheckIn) -> dict[str, Any]:
         "screen": dict(checkin.screen),
         "peg": list(checkin.peg) if checkin.peg is not None else None,
         "startback": dict(checkin.startback),
+        "rmdq": dict(checkin.rmdq),
     }
 
 
@@ -61,6 +62,8 @@ def progress_to_dict(progress: Progress) -> dict[str, Any]:
         "days_recorded": progress.days_recorded,
         "verdict": progress.verdict,
         "pain_change": change_to_dict(progress.change),
+        "peg_change": change_to_dict(progress.peg_change),
+        "rmdq_change": change_to_dict(progress.rmdq_change),
         "flares": [
             {
                 "start": f.start.isoformat(),

@@ -85,6 +85,20 @@ def parse_peg(text: str) -> tuple[int, int, int]:
     return int(parts[0]), int(parts[1]), int(parts[2])
 
 
+RMDQ_ITEMS = 24
+
+
+def parse_rmdq(text: str) -> tuple[tuple[str, int], ...]:
+    """``2,5,9`` (the statements ticked) or ``none``: all 24 answers, as rmdq1..rmdq24."""
+    ticked: set[int] = set()
+    if text.strip().lower() != "none":
+        for part in parse_list(text):
+            if not part.isdigit() or not 1 <= int(part) <= RMDQ_ITEMS:
+                raise UserError(f"--rmdq: give statement numbers from 1 to {RMDQ_ITEMS}, or none")
+            ticked.add(int(part))
+    return tuple(sorted((f"rmdq{n}", int(n in ticked)) for n in range(1, RMDQ_ITEMS + 1)))
+
+
 def _whole(low: int, high: int, hint: str) -> Callable[[str], int]:
     def parse(text: str) -> int:
         word = text.strip().removesuffix("/10").strip()
@@ -339,6 +353,8 @@ def _from_flags(args: Any, questions: Sequence[str]) -> dict[str, Any]:
         values["screen"] = parse_screen(args.screen, questions)
     if args.peg is not None:
         values["peg"] = parse_peg(args.peg)
+    if args.rmdq is not None:
+        values["rmdq"] = parse_rmdq(args.rmdq)
     return values
 
 
@@ -353,6 +369,20 @@ def _questionnaires(
         peg = ask_peg(asker)
         if peg is not None:
             extra["peg"] = peg
+    if now_due.rmdq and "rmdq" not in given:
+        from backcoach.cli.interview import Terminal, _ask_questionnaire
+        from backcoach.content.questionnaires import load_questionnaire
+
+        asker.say()
+        asker.say(
+            "This month's Roland-Morris questions (24 quick ticks, about 2 minutes) show how "
+            "much your back limits your day."
+        )
+        if asker.ask("Answer them now? y/n (Enter: later) > ", _yes_no):
+            term = Terminal(asker.inp, asker.out, color=False)
+            rmdq = _ask_questionnaire(term, load_questionnaire("rmdq"))
+            if rmdq is not None:
+                extra["rmdq"] = tuple(sorted(rmdq.answers_map.items()))
     if now_due.startback_week is not None:
         from backcoach.cli.interview import Terminal, _ask_questionnaire
         from backcoach.content.questionnaires import load_questionnaire
@@ -377,6 +407,8 @@ _FLAG_OF = {
     "note": "--note",
     "screen": "--screen",
     "peg": "--peg",
+    "rmdq": "--rmdq",
+    "startback": "STarT Back",
     "date": "--date",
 }
 

@@ -190,6 +190,12 @@ def _add_recovery_commands(commands: Any) -> None:
         help="safety re-screen: none, or ID=yes|no|unknown,... (ids: backcoach findings)",
     )  # fmt: skip
     checkin.add_argument("--peg", metavar="P,E,G", help="the weekly PEG: three numbers 0-10")
+    checkin.add_argument(
+        "--rmdq",
+        metavar="LIST",
+        help="the monthly Roland-Morris: the numbers of the statements that describe you "
+        "today, e.g. 2,5,9 (none for none)",
+    )
     checkin.add_argument("--no-input", action="store_true", help="never ask; use the flags only")
     action = checkin.add_mutually_exclusive_group()
     action.add_argument("--edit", action="store_true", help="change the day's check-in")

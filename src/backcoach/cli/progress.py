@@ -71,6 +71,7 @@ def render_progress(progress: Progress, rules: RecoveryRules) -> str:
     if recent:
         text += f"  Pain, last {SPARK_DAYS} days: {sparkline(progress, SPARK_DAYS)}  (0 to 10)\n"
     text += "\n" + wrap(verdict_text(progress, rules))
+    text += scores_text(progress, rules)
     text += flare_text(progress)
     text += adherence_text(progress)
     text += sleep_text(progress, rules)
@@ -110,6 +111,19 @@ def verdict_text(progress: Progress, rules: RecoveryRules) -> str:
         current=number(progress.change.latest),
         span=span((progress.today - progress.first_day).days),
     )
+
+
+def scores_text(progress: Progress, rules: RecoveryRules) -> str:
+    """The weekly PEG and the monthly Roland-Morris, first score against the latest."""
+    text = ""
+    for name, change in (("peg", progress.peg_change), ("rmdq", progress.rmdq_change)):
+        if change is None:
+            continue
+        key = f"{name}_better" if change.important_improvement else f"{name}_same"
+        text += wrap(
+            rules.verdicts[key].format(first=number(change.baseline), last=number(change.latest))
+        )
+    return text
 
 
 def flare_text(progress: Progress) -> str:

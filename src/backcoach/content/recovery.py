@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
 RECOVERY_FILE = "recovery.yaml"
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 # The rules domain/recovery.py decides by, each needing its words in the file.
 RULE_IDS = (
     "red_flag",
@@ -56,6 +56,7 @@ def rules_from_plain(plain: dict[str, Any]) -> RecoveryRules:
         suggest_help_after_weeks=t["suggest_help_after_weeks"],
         recommend_help_after_weeks=t["recommend_help_after_weeks"],
         peg_every_days=t["peg_every_days"],
+        rmdq_every_days=t["rmdq_every_days"],
         startback_weeks=tuple(t["startback_weeks"]),
         fewest_nights_for_sleep=t["fewest_nights_for_sleep"],
         short_sleep_hours=t["short_sleep_hours"],
@@ -63,7 +64,7 @@ def rules_from_plain(plain: dict[str, Any]) -> RecoveryRules:
             AdaptationRule(r["id"], r["action"], r["message"], tuple(r["sources"]))
             for r in plain["adaptation"]
         ),
-        verdicts=dict(plain["verdicts"]),
+        verdicts={**plain["verdicts"], **plain["scores"]},
     )
 
 
@@ -144,6 +145,7 @@ def _file_model() -> type[BaseModel]:
         suggest_help_after_weeks: Threshold
         recommend_help_after_weeks: Threshold
         peg_every_days: Threshold
+        rmdq_every_days: Threshold
         startback_weeks: Threshold
         fewest_nights_for_sleep: Threshold
         short_sleep_hours: Threshold
@@ -166,11 +168,18 @@ def _file_model() -> type[BaseModel]:
         worse: str
         not_enough_data: str
 
+    class Scores(Strict):
+        peg_better: str
+        peg_same: str
+        rmdq_better: str
+        rmdq_same: str
+
     class RecoveryFile(Strict):
         version: Literal[1]
         rescreen: Rescreen
         thresholds: Thresholds
         adaptation: list[Rule]
         verdicts: Verdicts
+        scores: Scores
 
     return RecoveryFile

@@ -14,10 +14,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
-from typing import Final, NamedTuple
+from typing import Any, Final, NamedTuple
 
 from backcoach.domain.model import ABSENT, PRESENT, UNKNOWN
-from backcoach.domain.questionnaires import Change, pain_change
+from backcoach.domain.questionnaires import Change, pain_change, rmdq_change
 
 NOT_ASKED: Final = "not_asked"
 SCREEN_ANSWERS: Final = (PRESENT, ABSENT, UNKNOWN, NOT_ASKED)
@@ -56,6 +56,7 @@ class RecoveryRules(NamedTuple):
     suggest_help_after_weeks: int
     recommend_help_after_weeks: int
     peg_every_days: int
+    rmdq_every_days: int
     startback_weeks: tuple[int, ...]
     fewest_nights_for_sleep: int
     short_sleep_hours: float
@@ -94,6 +95,7 @@ class CheckIn(NamedTuple):
     screen: tuple[tuple[str, str], ...] = ()  # re-screen finding id, answer (SCREEN_ANSWERS)
     peg: tuple[int, int, int] | None = None  # weekly: pain, enjoyment, general activity
     startback: tuple[tuple[str, int], ...] = ()  # item id, answer, when asked
+    rmdq: tuple[tuple[str, int], ...] = ()  # Roland-Morris item id, 0 or 1, when asked
 
     def new_red_flags(self) -> tuple[str, ...]:
         return tuple(fid for fid, answer in self.screen if answer == PRESENT)
@@ -140,6 +142,9 @@ def check_checkin(
             raise CheckInError(
                 "screen", f"{fid}: answer must be one of {', '.join(SCREEN_ANSWERS)}"
             )
+    for item, value in checkin.rmdq:
+        if value not in (0, 1) or isinstance(value, bool):
+            raise CheckInError("rmdq", f"{item}: answer 0 (not ticked) or 1 (ticked)")
     if checkin.peg is not None:
         if len(checkin.peg) != 3:
             raise CheckInError("peg", "needs three answers: pain, enjoyment, general activity")
@@ -212,6 +217,8 @@ class Progress(NamedTuple):
     change: Change | None
     verdict: str  # one of VERDICTS
     flares: tuple[Flare, ...]
+    peg_change: Change | None  # first weekly PEG score against the latest
+    rmdq_change: Change | None  # first Roland-Morris score against the latest
     adherence_week: Adherence  # the last 7 days
     adherence_all: Adherence  # since the first check-in
     sleep: SleepPain
@@ -337,10 +344,24 @@ def summarise(
         change=change,
         verdict=verdict(change, rules),
         flares=flares,
+        peg_change=_first_to_last(
+            [sum(c.peg) / 3 for c in checkins if c.peg is not None], pain_change
+        ),
+        rmdq_change=_first_to_last(
+            [sum(v for _, v in c.rmdq) for c in checkins if c.rmdq], rmdq_change
+        ),
         adherence_week=adherence(routine, max(week_start, first), today) if first else NONE_YET,
         adherence_all=adherence(routine, first, today) if first else NONE_YET,
         sleep=sleep_against_pain(checkins, rules),
     )
+
+
+def _first_to_last(scores: Sequence[float], compare: Any) -> Change | None:
+    """The change from the first score to the latest, once there are two."""
+    if len(scores) < 2:
+        return None
+    result: Change = compare(scores[0], scores[-1])
+    return result
 
 
 def verdict(change: Change | None, rules: RecoveryRules) -> str:
@@ -360,6 +381,10 @@ def verdict(change: Change | None, rules: RecoveryRules) -> str:
 
 def peg_due(last_asked: date | None, today: date, rules: RecoveryRules) -> bool:
     return last_asked is None or (today - last_asked).days >= rules.peg_every_days
+
+
+def rmdq_due(last_asked: date | None, today: date, rules: RecoveryRules) -> bool:
+    return last_asked is None or (today - last_asked).days >= rules.rmdq_every_days
 
 
 def startback_due(

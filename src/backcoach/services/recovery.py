@@ -24,6 +24,7 @@ from backcoach.domain.recovery import (
     adapt,
     check_checkin,
     peg_due,
+    rmdq_due,
     startback_due,
     summarise,
 )
@@ -58,6 +59,7 @@ class CheckInOutcome(NamedTuple):
 class Due(NamedTuple):
     peg: bool
     startback_week: int | None
+    rmdq: bool
 
 
 # --- assessments and the plan ---------------------------------------------------------
@@ -101,6 +103,7 @@ def record_checkin(
         if episode is None or latest is None:
             raise NoAssessmentError()
         check_checkin(checkin, today=today, episode_start=episode.started_on, rules=rules)
+        check_questionnaires(checkin)
         earlier = store.checkin(checkin.day) if replace else None
         status = store.save_checkin(checkin, now, replace=replace)
         # A warning sign already reported for this day was triaged then: an edit of the
@@ -116,6 +119,22 @@ def record_checkin(
             retriage = Retriage(assessment_id, assessment.triage.level, result, new_flags)
         adaptation = decide_week(store, today=today, now=now, rules=rules)
     return CheckInOutcome(status, checkin, retriage, checkin.screen_not_answered(), adaptation)
+
+
+def check_questionnaires(checkin: CheckIn) -> None:
+    """STarT Back and Roland-Morris answers, when given, must answer every item of the
+    shipped questionnaire with one of its values. CheckInError names the questionnaire."""
+    from backcoach.content.questionnaires import load_questionnaire
+    from backcoach.domain.questionnaires import AnswerError, validate_answers
+
+    for field in ("startback", "rmdq"):
+        answers = dict(getattr(checkin, field))
+        if not answers:
+            continue
+        try:
+            validate_answers(load_questionnaire(field), answers)
+        except AnswerError as exc:
+            raise CheckInError(field, f"item {exc.item_id}: {exc.problem}") from None
 
 
 def rescreened_case(case: Case, checkin: CheckIn) -> Case:
@@ -139,6 +158,7 @@ def check_imported_row(table: str, row: Mapping[str, Any]) -> None:
 
         try:
             check_checkin(checkin, today=date.max, episode_start=None, rules=load_recovery_rules())
+            check_questionnaires(checkin)
         except CheckInError as exc:
             raise RowError(exc.field, exc.problem) from None
     elif table == "assessments":
@@ -163,7 +183,9 @@ def _imported_checkin(row: Mapping[str, Any], error: Any) -> CheckIn:
         isinstance(peg, list) and len(peg) == 3 and all(type(v) is int for v in peg)
     ):
         raise error("peg", "must be null or three whole numbers")
-    screen, startback = row["screen"], row["startback"]
+    screen, startback, rmdq = row["screen"], row["startback"], row["rmdq"]
+    if not isinstance(rmdq, dict) or not all(type(v) is int for v in rmdq.values()):
+        raise error("rmdq", "must be an object of item id to 0 or 1")
     if not isinstance(screen, dict) or not all(isinstance(v, str) for v in screen.values()):
         raise error("screen", "must be an object of question id to answer")
     if not isinstance(startback, dict) or not all(type(v) is int for v in startback.values()):
@@ -183,6 +205,7 @@ def _imported_checkin(row: Mapping[str, Any], error: Any) -> CheckIn:
         screen=tuple(sorted(screen.items())),
         peg=(peg[0], peg[1], peg[2]) if peg is not None else None,
         startback=tuple(sorted(startback.items())),
+        rmdq=tuple(sorted(rmdq.items())),
     )
 
 
@@ -204,7 +227,12 @@ def due(store: Store, *, today: date, rules: RecoveryRules) -> Due:
     plan = store.plan()
     startback_days = [c.day for c in checkins if c.startback]
     week = startback_due(plan.starts, today, startback_days, rules) if plan is not None else None
-    return Due(peg=peg_due(max(pegs, default=None), today, rules), startback_week=week)
+    rmdqs = [c.day for c in checkins if c.rmdq and c.day < today]
+    return Due(
+        peg=peg_due(max(pegs, default=None), today, rules),
+        startback_week=week,
+        rmdq=rmdq_due(max(rmdqs, default=None), today, rules),
+    )
 
 
 # --- the weekly plan change ---------------------------------------------------------------

@@ -89,6 +89,7 @@ class CheckInRecord(models.Model):  # type: ignore[misc]
     screen = models.JSONField(default=dict)  # re-screen finding id -> answer
     peg = models.JSONField(null=True)  # [pain, enjoyment, general activity] when asked
     startback = models.JSONField(default=dict)  # item id -> answer, when asked
+    rmdq = models.JSONField(default=dict)  # Roland-Morris item id -> 0 or 1, when asked
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 

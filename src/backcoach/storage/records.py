@@ -51,6 +51,7 @@ def checkin_fields(checkin: CheckIn) -> dict[str, Any]:
         screen=dict(checkin.screen),
         peg=list(checkin.peg) if checkin.peg is not None else None,
         startback=dict(checkin.startback),
+        rmdq=dict(checkin.rmdq),
     )
     return fields
 
@@ -72,6 +73,7 @@ def checkin_from_row(row: Any) -> CheckIn:
         screen=tuple(sorted(row.screen.items())),
         peg=(int(peg[0]), int(peg[1]), int(peg[2])) if peg else None,
         startback=tuple(sorted(row.startback.items())),
+        rmdq=tuple(sorted(row.rmdq.items())),
     )
 
 
@@ -95,6 +97,7 @@ def checkin_from_values(values: tuple[Any, ...]) -> CheckIn:
         screen=tuple(sorted(row["screen"].items())),
         peg=(int(peg[0]), int(peg[1]), int(peg[2])) if peg else None,
         startback=tuple(sorted(row["startback"].items())),
+        rmdq=tuple(sorted(row["rmdq"].items())),
     )
 
 
@@ -106,6 +109,7 @@ CHECKIN_COLUMNS = (
     "screen",
     "peg",
     "startback",
+    "rmdq",
 )
 
 

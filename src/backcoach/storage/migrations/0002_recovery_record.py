@@ -133,6 +133,7 @@ class Migration(migrations.Migration):  # type: ignore[misc]  # Django has no ty
                 ("screen", models.JSONField(default=dict)),
                 ("peg", models.JSONField(null=True)),
                 ("startback", models.JSONField(default=dict)),
+                ("rmdq", models.JSONField(default=dict)),
                 ("created_at", models.DateTimeField()),
                 ("updated_at", models.DateTimeField()),
                 (
