@@ -521,3 +521,26 @@ def test_questionnaire_answers_must_fit_the_questionnaire(store: Store) -> None:
     full = tuple((f"rmdq{n}", int(n % 3 == 0)) for n in range(1, 25))
     checkin_on(store, 1, rmdq=full)
     assert store.checkins()[0].rmdq == tuple(sorted(full))
+
+
+def test_two_processes_opening_a_new_database_at_once_both_migrate_it(
+    database: str, home: Path
+) -> None:
+    """The first use migrates; two first uses at once wait for each other (a file lock on
+    SQLite, an advisory lock on PostgreSQL) instead of failing half-way."""
+    env = {**os.environ, "BACKCOACH_HOME": str(home)}
+    if database == "postgresql":
+        env["DATABASE_URL"] = os.environ["DATABASE_URL"]
+    openers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "backcoach", "export", "-"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(2)
+    ]
+    for opener in openers:
+        out, err = opener.communicate(timeout=120)
+        assert opener.returncode == 0, err.decode()
+        assert json.loads(out)["checkins"] == []

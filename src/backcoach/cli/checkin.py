@@ -493,9 +493,35 @@ def _tell(outcome: Any, ui: IO[str], rules: Any, store: Any, today: date) -> Non
     ui.write(f"{verb} your check-in for {outcome.checkin.day}.\n")
     if outcome.not_answered:
         ui.write(wrap(not_answered_text(outcome.not_answered, rules)))
+    for line in reminders(store, outcome.checkin, rules):
+        ui.write(wrap(line))
     if outcome.adaptation is not None:
         ui.write("\nYOUR PLAN THIS WEEK\n" + wrap(outcome.adaptation.message, "  "))
     ui.flush()
+
+
+def reminders(store: Any, checkin: CheckIn, rules: Any) -> list[str]:
+    """The questionnaires due that this check-in did not answer."""
+    from backcoach.services.recovery import due
+
+    now_due = due(store, today=checkin.day, rules=rules)
+    lines = []
+    if now_due.peg and checkin.peg is None:
+        lines.append(
+            "This week's 3 PEG questions are due: add --peg PAIN,ENJOYMENT,ACTIVITY (each 0 "
+            "to 10), or run `backcoach checkin` to be asked."
+        )
+    if now_due.rmdq and not checkin.rmdq:
+        lines.append(
+            "This month's Roland-Morris is due: add --rmdq with the numbers of the statements "
+            "that describe you today (or none), or run `backcoach checkin` to be asked."
+        )
+    if now_due.startback_week is not None and not checkin.startback:
+        lines.append(
+            f"Week {now_due.startback_week}: STarT Back is due again. Run `backcoach checkin` "
+            "to answer its 9 questions."
+        )
+    return lines
 
 
 def not_answered_text(not_answered: tuple[str, ...], rules: Any) -> str:

@@ -66,7 +66,8 @@ def _chart(progress: Progress, store: Any, path: str) -> None:
 def render_progress(progress: Progress, rules: RecoveryRules) -> str:
     if not progress.points:
         return "No check-ins yet. Run `backcoach checkin` once a day to see your progress.\n"
-    text = f"YOUR PROGRESS (since {progress.first_day}, {progress.days_recorded} check-ins)\n"
+    count = progress.days_recorded
+    text = f"YOUR PROGRESS (since {progress.first_day}, {count} check-in{'s' * (count != 1)})\n"
     recent = [p for p in progress.points if (progress.today - p.day).days < SPARK_DAYS]
     if recent:
         text += f"  Pain, last {SPARK_DAYS} days: {sparkline(progress, SPARK_DAYS)}  (0 to 10)\n"
