@@ -21,6 +21,9 @@ runs (``record_checkin``), so the weekly plan changes are in the record too.
    against the same baseline. Target: under 200 ms. For context (no target):
    ``progress --json``, ``progress --chart FILE.png``, and a process that only opens the
    record (``open_store()``: Django set up, the database checked), the floor under both.
+   Parts 1 and 2 run round-robin, one of each command per round (the check-ins on a copy
+   of the record, so progress always reads the same 730 days), so that drift in the
+   machine's speed falls on every command alike.
 3. PostgreSQL at scale, only with ``--postgres URL`` (or $BACKCOACH_BENCH_DATABASE_URL):
    creates a uniquely named database on that server (the URL's database is only used to
    create and drop it), migrates it with ``open_store``, loads N people x 730 days of
@@ -211,85 +214,86 @@ def build_record(home: Path, workdir: Path, rng: random.Random) -> dict[str, int
 
 
 def bench_sqlite(runs: int, workdir: Path) -> None:
+    from backcoach.storage.settings import close_connections
+
     rng = random.Random(SEED)
     home = workdir / "home"
     start = time.perf_counter()
     counts = build_record(home, workdir, rng)
+    close_connections()
     last = FIRST_DAY + timedelta(days=DAYS - 1)
     print(
         f"record: {counts['checkins']} daily check-ins ({FIRST_DAY} to {last}),"
         f" {counts['changes']} weekly plan changes, {counts['routines']} routines;"
         f" built in {time.perf_counter() - start:.1f} s (SQLite, in-process record_checkin)"
     )
-
-    baseline = [sys.executable, "-c", "pass"]
-    timed(baseline)
-    base_times = [timed(baseline) for _ in range(runs)]
-    base = statistics.median(base_times)
-    print(f"baseline: `python -c pass` median {base * 1000:.1f} ms over {runs} runs")
+    # The check-ins go into a copy, so that every progress run reads the same 730 days.
+    checkin_home = workdir / "checkin-home"
+    shutil.copytree(home, checkin_home)
 
     today = last + timedelta(days=1)
     env = record_env(home, today)
     bc = backcoach_command()
     name = Path(bc[-1]).name if len(bc) == 1 else "python -m backcoach"
-    progress = [*bc, "progress"]
-    timed(progress, env)  # warm the OS file cache
-    times = [timed(progress, env) for _ in range(runs)]
-    ours = statistics.median(times)
-    print(
-        f"progress: `{name} progress` (730 days) median {ours:.3f} s over {runs} runs"
-        f" ({spread(times)}); ratio to baseline {ours / base:.1f};"
-        f" target < {TARGET_PROGRESS_SECONDS:.0f} s: {verdict(ours < TARGET_PROGRESS_SECONDS)}"
-    )
-    # Context, no targets (measured on the 730 days, printed after the check-in).
-    context: list[str] = []
-    for label, extra in (
-        ("--json", ["--json"]),
-        ("--chart FILE.png", ["--chart", str(workdir / "progress.png")]),
-    ):
-        command = [*progress, *extra]
-        timed(command, env)
-        times = [timed(command, env) for _ in range(runs)]
-        ours = statistics.median(times)
-        context.append(
-            f"  context: `{name} progress {label}` median {ours * 1000:.1f} ms"
-            f" ({spread(times)}); ratio {ours / base:.1f}"
-        )
-
-    # The floor under every command that opens the record: Django set up, the database
-    # checked (no command output, no content loaded).
-    command = [sys.executable, "-c", "from backcoach.storage.store import open_store; open_store()"]
-    timed(command, env)
-    times = [timed(command, env) for _ in range(runs)]
-    ours = statistics.median(times)
-    context.append(
-        f"  context: `python -c 'open_store()'` (Django set up, record opened) median"
-        f" {ours * 1000:.1f} ms ({spread(times)}); ratio {ours / base:.1f}"
-    )
-
-    # Each run checks in for the next day, with "today" that day: no duplicates, and every
-    # seventh run is the first check-in of a plan week (which decides the week's change).
+    commands = {
+        "baseline": [sys.executable, "-c", "pass"],
+        "progress": [*bc, "progress"],
+        "checkin": [*bc, "checkin", "--no-input", "--pain", "N", "--date", "D"],
+        "progress --json": [*bc, "progress", "--json"],
+        "progress --chart FILE.png": [*bc, "progress", "--chart", str(workdir / "chart.png")],
+        "open_store()": [
+            sys.executable,
+            "-c",
+            "from backcoach.storage.store import open_store; open_store()",
+        ],
+    }
+    # Each check-in is for the next day, with "today" that day: no duplicates, and every
+    # seventh is the first check-in of a plan week (which decides the week's change).
     day = today
 
-    def checkin_run() -> float:
+    def run(label: str) -> float:
         nonlocal day
+        if label != "checkin":
+            return timed(commands[label], env)
         command = [*bc, "checkin", "--no-input", "--pain", str(rng.randint(0, 4))]
         command += ["--date", day.isoformat(), "--screen", "none"]
-        seconds = timed(command, record_env(home, day))
+        seconds = timed(command, record_env(checkin_home, day))
         day += timedelta(days=1)
         return seconds
 
-    checkin_run()
-    times = [checkin_run() for _ in range(runs)]
-    ours = statistics.median(times)
+    # Round-robin, one of each per round after a warm-up round: this machine's speed
+    # drifts (other work on it), and the drift then falls on every command alike.
+    times: dict[str, list[float]] = {label: [] for label in commands}
+    for round_ in range(runs + 1):
+        for label in commands:
+            seconds = run(label)
+            if round_:
+                times[label].append(seconds)
+    median = {label: statistics.median(values) for label, values in times.items()}
+    base = median["baseline"]
+
+    def ratio(label: str) -> str:
+        return f"({spread(times[label])}); ratio to baseline {median[label] / base:.1f}"
+
+    print(f"baseline: `python -c pass` median {base * 1000:.1f} ms over {runs} runs")
+    ok = median["progress"] < TARGET_PROGRESS_SECONDS
+    print(
+        f"progress: `{name} progress` (730 days) median {median['progress']:.3f} s"
+        f" over {runs} runs {ratio('progress')};"
+        f" target < {TARGET_PROGRESS_SECONDS:.0f} s: {verdict(ok)}"
+    )
+    ok = median["checkin"] * 1000 < TARGET_CHECKIN_MS
     print(
         f"checkin: `{name} checkin --no-input --pain N --date D --screen none` median"
-        f" {ours * 1000:.1f} ms over {runs} runs, a new day each ({spread(times)});"
-        f" ratio to baseline {ours / base:.1f};"
-        f" target < {TARGET_CHECKIN_MS:.0f} ms: {verdict(ours * 1000 < TARGET_CHECKIN_MS)}"
+        f" {median['checkin'] * 1000:.1f} ms over {runs} runs, a new day each"
+        f" {ratio('checkin')}; target < {TARGET_CHECKIN_MS:.0f} ms: {verdict(ok)}"
     )
-    for line in context:
-        print(line)
+    for label in ("progress --json", "progress --chart FILE.png"):
+        print(f"  context: `{name} {label}` median {median[label] * 1000:.1f} ms {ratio(label)}")
+    print(
+        "  context: `python -c 'open_store()'` (Django set up, record opened: the floor"
+        f" under both) median {median['open_store()'] * 1000:.1f} ms {ratio('open_store()')}"
+    )
 
 
 # --- PostgreSQL at scale ------------------------------------------------------------------------
@@ -330,11 +334,59 @@ def drop_database(admin_url: str, name: str) -> None:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
 
 
-CHECKIN_COPY = (
-    "COPY backcoach_checkin (person_id, episode_id, day, pain, pain_worst, areas,"
-    " sleep_hours, sleep_quality, stress, activity_minutes, routine_done, medicines, note,"
-    " screen, peg, startback, created_at, updated_at) FROM STDIN"
+# The check-in columns load() writes; any others get their defaults (copy_statement).
+CHECKIN_COPY_COLUMNS = (
+    "person_id",
+    "episode_id",
+    "day",
+    "pain",
+    "pain_worst",
+    "areas",
+    "sleep_hours",
+    "sleep_quality",
+    "stress",
+    "activity_minutes",
+    "routine_done",
+    "medicines",
+    "note",
+    "screen",
+    "peg",
+    "startback",
+    "created_at",
+    "updated_at",
 )
+
+
+def copy_statement(model: Any, given: tuple[str, ...]) -> tuple[str, str]:
+    """COPY into ``model``'s table: the columns given, then every other column at its
+    default (so that a column added later does not break the load). Gives the statement
+    and the text that ends each line."""
+    rest = [f for f in model._meta.concrete_fields if f.column not in given and not f.primary_key]
+    columns = ", ".join([*given, *(f.column for f in rest)])
+    suffix = "".join("\t" + copy_text(model, f, f.get_default()) for f in rest)
+    return f"COPY {model._meta.db_table} ({columns}) FROM STDIN", suffix + "\n"
+
+
+def copy_text(model: Any, field: Any, value: Any) -> str:
+    """A value in COPY's text format."""
+    if value is None:
+        if not field.null:
+            raise SystemExit(
+                f"bench_recovery: {model._meta.db_table}.{field.column} has no default:"
+                " give it a value in load()"
+            )
+        return "\\N"
+    if field.get_internal_type() == "JSONField":
+        text = json.dumps(value)
+    elif isinstance(value, bool):
+        text = "t" if value else "f"
+    elif isinstance(value, datetime):
+        text = value.isoformat()
+    else:
+        text = str(value)
+    for char, escaped in (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r")):
+        text = text.replace(char, escaped)
+    return text
 
 
 def load(url: str, people: int, rng: random.Random) -> dict[str, float]:
@@ -342,25 +394,27 @@ def load(url: str, people: int, rng: random.Random) -> dict[str, float]:
     import psycopg
 
     from backcoach.content.recovery import load_recovery_rules
+    from backcoach.storage.models import CheckInRecord, Episode, Person
 
     screen = json.dumps(dict.fromkeys(load_recovery_rules().rescreen, "absent"))
     timings: dict[str, float] = {}
     start = time.perf_counter()
     with psycopg.connect(url) as conn, conn.cursor() as cur:
         stamp = f"{FIRST_DAY} 12:00:00+00"
-        with cur.copy("COPY backcoach_person (id, created_at) FROM STDIN") as copy:
-            copy.write("".join(f"{p}\t{stamp}\n" for p in range(1, people + 1)))
+        statement, end = copy_statement(Person, ("id", "created_at"))
+        with cur.copy(statement) as copy:
+            copy.write("".join(f"{p}\t{stamp}{end}" for p in range(1, people + 1)))
         began = FIRST_DAY - timedelta(days=30)
-        with cur.copy(
-            "COPY backcoach_episode (id, person_id, started_on, created_at) FROM STDIN"
-        ) as copy:
-            copy.write("".join(f"{p}\t{p}\t{began}\t{stamp}\n" for p in range(1, people + 1)))
+        statement, end = copy_statement(Episode, ("id", "person_id", "started_on", "created_at"))
+        with cur.copy(statement) as copy:
+            copy.write("".join(f"{p}\t{p}\t{began}\t{stamp}{end}" for p in range(1, people + 1)))
         for table in ("backcoach_person", "backcoach_episode"):
             cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), %s)", [people])
         base = [rng.randint(4, 8) for _ in range(people)]
         rand = rng.random
         no_medicine, ibuprofen = "[]", '["ibuprofen"]'
-        with cur.copy(CHECKIN_COPY) as copy:
+        statement, end = copy_statement(CheckInRecord, CHECKIN_COPY_COLUMNS)
+        with cur.copy(statement) as copy:
             for d in range(DAYS):
                 day = FIRST_DAY + timedelta(days=d)
                 stamp = f"{day} 20:00:00+00"
@@ -377,7 +431,7 @@ def load(url: str, people: int, rng: random.Random) -> dict[str, float]:
                         f'\t["lower_back"]\t{5 + int(r * 7) / 2}\t{3 + int(r * 7)}'
                         f"\t{int(r * 8)}\t{int(r * 90)}\t{'t' if done else 'f'}"
                         f"\t{no_medicine if r < 0.8 else ibuprofen}\t\t{screen}\t{peg}"
-                        f"\t{{}}\t{stamp}\t{stamp}\n"
+                        f"\t{{}}\t{stamp}\t{stamp}{end}"
                     )
                 copy.write(buffer.getvalue())
         conn.commit()
@@ -464,9 +518,9 @@ def bench_postgres(admin_url: str, people: int, samples: int) -> None:
                 line += f"; target < {TARGET_QUERY_MS:.0f} ms: {verdict(median < TARGET_QUERY_MS)}"
             print(line)
 
-        # Where the time goes: the same SQL through the same connection, rows as tuples
-        # (the server and the driver), against the whole Store call (plus Django's
-        # conversions of the rows, JSON decoding and the CheckIn values).
+        # Where the time goes: the same query as rows from the ORM (Django's conversions,
+        # JSON decoded; no CheckIn values), and its SQL through the same connection as
+        # plain tuples (the server and the driver only).
         def query(person: int) -> Any:
             return (
                 CheckInRecord.objects.filter(person_id=person)
@@ -475,17 +529,22 @@ def bench_postgres(admin_url: str, people: int, samples: int) -> None:
             )
 
         sql, _ = query(0).query.sql_with_params()
-        times = []
-        with connection.cursor() as cursor:
-            for person in chosen:
-                start = time.perf_counter()
+
+        def plain(person: int) -> None:
+            with connection.cursor() as cursor:
                 cursor.execute(sql, [person])
                 cursor.fetchall()
+
+        for label, fetch in (
+            ("the ORM query alone (values_list rows, no CheckIn)", lambda p: list(query(p))),
+            ("its SQL on the same connection, plain tuples (no ORM)", plain),
+        ):
+            times = []
+            for person in chosen:
+                start = time.perf_counter()
+                fetch(person)
                 times.append(time.perf_counter() - start)
-        print(
-            f"  the same SQL, fetched as plain tuples (no ORM): median"
-            f" {statistics.median(times) * 1000:.1f} ms"
-        )
+            print(f"    {label}: median {statistics.median(times) * 1000:.1f} ms")
 
         person = rng.randint(1, people)
         sql, params = query(person).query.sql_with_params()

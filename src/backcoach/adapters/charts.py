@@ -20,13 +20,14 @@ element with an id: ``flare-YYYY-MM-DD``, ``routine-YYYY-MM-DD``, ``sleep-YYYY-M
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from backcoach.adapters.paths import write_atomically
 from backcoach.domain.recovery import CheckIn, DayPoint, Progress
+from backcoach.domain.training import RunLoad, WeekVolume
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -300,3 +301,81 @@ def _note(axes: Axes, text: str, *, y: float = 0.5, size: float = 13) -> None:
         color=NOTE_COLOUR,
         linespacing=1.6,
     )
+
+
+# --- running: weekly distance with pain on the same time axis -----------------------------
+
+
+def write_running_chart(
+    weeks: Sequence[WeekVolume],
+    loads: Sequence[RunLoad],
+    pain: Mapping[date, int],
+    path: str,
+) -> list[Path]:
+    """Weekly running distance (bars) with weekly average pain (line) on one time axis,
+    spike runs marked. SVG ids: ``week-YYYY-MM-DD`` per bar, ``spike-YYYY-MM-DD`` per spike
+    run, ``pain-weekly`` for the pain line."""
+    paths = chart_paths(path)
+    figure = _running_figure(weeks, loads, pain)
+    for file in paths:
+        write_atomically(file, _render(figure, file.suffix.lower().lstrip(".")))
+    return paths
+
+
+def _running_figure(
+    weeks: Sequence[WeekVolume], loads: Sequence[RunLoad], pain: Mapping[date, int]
+) -> Figure:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(10.0, 5.0), dpi=DPI, layout="constrained")
+    FigureCanvasAgg(figure)
+    axes = figure.subplots()
+    figure.suptitle("Your running and your back", fontsize=16, fontweight="bold")
+    if not weeks:
+        _note(axes, "No runs yet")
+        return figure
+    first = weeks[0].week_start
+    x_of = {w.week_start: (w.week_start - first).days for w in weeks}
+    for week in weeks:
+        bar = axes.bar(x_of[week.week_start] + 3.5, week.distance_m / 1000, width=6,
+                       color="#9ecae1", label="_")  # fmt: skip
+        bar.patches[0].set_gid(f"week-{week.week_start.isoformat()}")
+    axes.set_ylabel("Running per week (km)")
+    spikes = [r for r in loads if r.is_spike]
+    for r in spikes:
+        (marker,) = axes.plot(
+            [(r.day - first).days], [(r.activity.distance_m or 0) / 1000],
+            marker="v", color="#d62728", markersize=9, linestyle="none",
+        )  # fmt: skip
+        marker.set_gid(f"spike-{r.day.isoformat()}")
+    pain_axes = axes.twinx()
+    weekly_pain = []
+    for week in weeks:
+        values = [pain[d] for d in pain if week.week_start <= d < week.week_start + timedelta(7)]
+        if values:
+            weekly_pain.append((x_of[week.week_start] + 3.5, sum(values) / len(values)))
+    if weekly_pain:
+        (line,) = pain_axes.plot(
+            [x for x, _ in weekly_pain], [p for _, p in weekly_pain],
+            color="#e6550d", linewidth=2.5, marker="o",
+        )  # fmt: skip
+        line.set_gid("pain-weekly")
+    pain_axes.set_ylim(0, 10)
+    pain_axes.set_ylabel("Average pain that week (0-10)")
+    last = weeks[-1].week_start + timedelta(days=6)
+    ticks = _day_ticks(first, last)
+    axes.set_xticks([(d - first).days for d, _ in ticks], [label for _, label in ticks])
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    handles: list[Any] = [Patch(color="#9ecae1", label="km run that week")]
+    if weekly_pain:
+        handles.append(Line2D([], [], color="#e6550d", marker="o", label="average pain"))
+    if spikes:
+        handles.append(
+            Line2D([], [], color="#d62728", marker="v", linestyle="none",
+                   label="spike: a run over 10% longer than the longest in 30 days")
+        )  # fmt: skip
+    axes.legend(handles=handles, loc="upper left", fontsize=9)
+    return figure

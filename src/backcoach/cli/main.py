@@ -154,7 +154,79 @@ def build_parser() -> argparse.ArgumentParser:
     )
     breathe.set_defaults(handler=_breathe)
     _add_recovery_commands(commands)
+    _add_running_commands(commands)
     return parser
+
+
+def _add_running_commands(commands: Any) -> None:
+    runs = commands.add_parser(
+        "runs",
+        formatter_class=_Formatter,
+        help="import your runs (FIT, GPX, TCX, a Strava export) and see what they do to your back",
+    )
+    actions = runs.add_subparsers(dest="runs_command", metavar="ACTION")
+    importer = actions.add_parser(
+        "import",
+        formatter_class=_Formatter,
+        help="import activity files, folders, or a Strava bulk export (zip or folder)",
+        description="Imports .fit, .gpx and .tcx files (also .gz), folders of them, and Strava "
+        "bulk exports. Each file is checked on its own: a bad one is reported and the rest "
+        "go on. Importing the same activity again does nothing.",
+    )
+    importer.add_argument("paths", nargs="+", metavar="PATH")
+    importer.add_argument("--json", action="store_true", help="print the summary as JSON")
+    importer.set_defaults(handler=_runs_import)
+    lister = actions.add_parser("list", formatter_class=_Formatter, help="list your activities")
+    lister.add_argument("--json", action="store_true", help="one JSON object per activity")
+    lister.set_defaults(handler=_runs_list)
+    report = actions.add_parser(
+        "report",
+        formatter_class=_Formatter,
+        help="training load, spikes, and your pain after runs",
+    )
+    report.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    report.add_argument(
+        "--chart", metavar="FILE", help="weekly distance and pain: FILE.png, FILE.svg or both"
+    )
+    report.set_defaults(handler=_runs_report)
+    runs.set_defaults(handler=lambda args: _help_of(runs))
+
+    why = commands.add_parser(
+        "why",
+        formatter_class=_Formatter,
+        help="why does my back hurt? your answer, from assessment, check-ins and runs",
+    )
+    why.add_argument("--html", metavar="FILE", help="also write it as a page to keep or share")
+    why.set_defaults(handler=_why)
+
+
+def _why(args: argparse.Namespace) -> int:
+    from backcoach.cli import clock, why
+
+    return why.run(html_path=args.html, today=clock.today(), out=sys.stdout)
+
+
+def _help_of(parser: argparse.ArgumentParser) -> int:
+    parser.print_help()
+    return 0
+
+
+def _runs_import(args: argparse.Namespace) -> int:
+    from backcoach.cli import runs
+
+    return runs.import_(args.paths, as_json=args.json, out=sys.stdout)
+
+
+def _runs_list(args: argparse.Namespace) -> int:
+    from backcoach.cli import runs
+
+    return runs.list_(as_json=args.json, out=sys.stdout)
+
+
+def _runs_report(args: argparse.Namespace) -> int:
+    from backcoach.cli import runs
+
+    return runs.report(as_json=args.json, chart=args.chart, out=sys.stdout)
 
 
 def _add_recovery_commands(commands: Any) -> None:

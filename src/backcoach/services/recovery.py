@@ -222,12 +222,15 @@ def merge_checkin(old: CheckIn, changes: Mapping[str, Any]) -> CheckIn:
 
 def due(store: Store, *, today: date, rules: RecoveryRules) -> Due:
     """Which questionnaires are due at today's check-in."""
-    checkins = store.checkins()
-    pegs = [c.day for c in checkins if c.peg is not None and c.day < today]
+    answered = store.questionnaire_days()
+    pegs = [d for d in answered["peg"] if d < today]
+    rmdqs = [d for d in answered["rmdq"] if d < today]
     plan = store.plan()
-    startback_days = [c.day for c in checkins if c.startback]
-    week = startback_due(plan.starts, today, startback_days, rules) if plan is not None else None
-    rmdqs = [c.day for c in checkins if c.rmdq and c.day < today]
+    week = (
+        startback_due(plan.starts, today, answered["startback"], rules)
+        if plan is not None
+        else None
+    )
     return Due(
         peg=peg_due(max(pegs, default=None), today, rules),
         startback_week=week,

@@ -73,7 +73,9 @@ class RoutineSessionRecord(models.Model):  # type: ignore[misc]
 class CheckInRecord(models.Model):  # type: ignore[misc]
     """One day's check-in (domain: :class:`backcoach.domain.recovery.CheckIn`)."""
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    # No index of its own: the (person, day) constraint's index serves every query by
+    # person, already in day order (a second index made PostgreSQL scan it and sort).
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+", db_index=False)
     episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="checkins")
     day = models.DateField()
     pain = models.PositiveSmallIntegerField()
@@ -133,4 +135,34 @@ class AdaptationRecord(models.Model):  # type: ignore[misc]
         db_table = "backcoach_adaptation"
         constraints: ClassVar[list[models.BaseConstraint]] = [
             models.UniqueConstraint(fields=["plan", "week_start"], name="adaptation_one_per_week")
+        ]
+
+
+class ActivityRecord(models.Model):  # type: ignore[misc]
+    """One imported activity's summary (domain: ``running.ActivitySummary``)."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    sport = models.CharField(max_length=40)
+    start = models.DateTimeField()
+    elapsed_s = models.FloatField()
+    moving_s = models.FloatField()
+    distance_m = models.FloatField(null=True)
+    elevation_gain_m = models.FloatField(null=True)
+    avg_hr = models.FloatField(null=True)
+    max_hr = models.PositiveSmallIntegerField(null=True)
+    avg_cadence = models.FloatField(null=True)
+    device = models.CharField(max_length=120, blank=True, default="")
+    points = models.PositiveIntegerField(default=0)
+    has_positions = models.BooleanField(default=False)
+    truncated = models.BooleanField(default=False)
+    perceived_exertion = models.FloatField(null=True)
+    name = models.CharField(max_length=300, blank=True, default="")
+    source_id = models.CharField(max_length=60, blank=True, default="")  # e.g. Strava's id
+    source_file = models.CharField(max_length=500, blank=True, default="")
+    imported_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "backcoach_activity"
+        indexes: ClassVar[list[models.Index]] = [
+            models.Index(fields=["person", "start"], name="activity_person_start")
         ]

@@ -8,6 +8,7 @@ from typing import Any
 from backcoach.adapters.caseio import case_from_dict
 from backcoach.domain.model import Case
 from backcoach.domain.recovery import Adaptation, CheckIn
+from backcoach.domain.running import ActivitySummary
 
 
 def case_to_dict(case: Case) -> dict[str, Any]:
@@ -126,3 +127,40 @@ def adaptation_from_row(row: Any) -> Adaptation:
 
 def iso(value: date) -> str:
     return value.isoformat()
+
+
+ACTIVITY_FIELDS = (
+    "sport",
+    "start",
+    "elapsed_s",
+    "moving_s",
+    "distance_m",
+    "elevation_gain_m",
+    "avg_hr",
+    "max_hr",
+    "avg_cadence",
+    "points",
+    "has_positions",
+    "truncated",
+    "perceived_exertion",
+)
+
+
+def activity_fields(activity: ActivitySummary) -> dict[str, Any]:
+    fields: dict[str, Any] = {name: getattr(activity, name) for name in ACTIVITY_FIELDS}
+    fields.update(
+        device=(activity.device or "")[:120],
+        name=(activity.name or "")[:300],
+        source_id=activity.source_id or "",
+    )
+    return fields
+
+
+def activity_from_row(row: Any) -> ActivitySummary:
+    values = {name: getattr(row, name) for name in ACTIVITY_FIELDS}
+    return ActivitySummary(
+        **values,
+        device=row.device or None,
+        name=row.name or None,
+        source_id=row.source_id or None,
+    )

@@ -20,6 +20,7 @@ from typing import Any, Final, NamedTuple
 
 from backcoach.domain.model import Case
 from backcoach.domain.recovery import Adaptation, CheckIn
+from backcoach.domain.running import ActivitySummary
 from backcoach.storage.errors import (
     DuplicateCheckInError,
     StoreError,
@@ -28,6 +29,8 @@ from backcoach.storage.errors import (
 )
 from backcoach.storage.records import (
     CHECKIN_COLUMNS,
+    activity_fields,
+    activity_from_row,
     adaptation_from_row,
     case_from_row,
     case_to_dict,
@@ -45,6 +48,7 @@ _migrated: set[tuple[str, ...]] = set()
 SESSION_KIND: Final = "routine"
 APP_LABEL: Final = "backcoach"
 MIGRATIONS_DIR: Final = Path(__file__).with_name("migrations")
+DUPLICATE_START_S: Final = 60  # activities starting this close may be the same one
 PG_MIGRATION_LOCK: Final = 0x6261636B  # "back": pg_advisory_lock key for migrating
 
 
@@ -274,6 +278,20 @@ class Store:
             fault_point("checkin")
         return status
 
+    def questionnaire_days(self) -> dict[str, list[date]]:
+        """The days each weekly or monthly questionnaire was answered ("peg", "startback",
+        "rmdq"): a small query, so that a check-in need not read the whole record."""
+        from backcoach.storage.models import CheckInRecord
+
+        person = self.person_id(create=False)
+        rows = CheckInRecord.objects.filter(person_id=person)
+        with self.atomic("reading"):
+            return {
+                "peg": list(rows.filter(peg__isnull=False).values_list("day", flat=True)),
+                "startback": list(rows.exclude(startback={}).values_list("day", flat=True)),
+                "rmdq": list(rows.exclude(rmdq={}).values_list("day", flat=True)),
+            }
+
     def checkin(self, day: date) -> CheckIn | None:
         from backcoach.storage.models import CheckInRecord
 
@@ -302,6 +320,58 @@ class Store:
         with self.atomic("reading"):
             rows = list(query.order_by("day").values_list(*CHECKIN_COLUMNS))
         return [checkin_from_values(row) for row in rows]
+
+    # --- activities -------------------------------------------------------------------
+
+    def add_activity(
+        self, activity: ActivitySummary, source_file: str, now: datetime
+    ) -> int | None:
+        """Keep an imported activity; None (nothing written) when it is kept already: the
+        same source id, or the same sport starting within a minute with an elapsed time
+        within 5% (the same run from the watch and from Strava)."""
+        from backcoach.storage.models import ActivityRecord
+
+        person = self.person_id()
+        window = timedelta(seconds=DUPLICATE_START_S)
+        with self.atomic():
+            near = ActivityRecord.objects.filter(
+                person_id=person,
+                start__gte=activity.start - window,
+                start__lte=activity.start + window,
+            )
+            for other in near.values("sport", "elapsed_s", "source_id"):
+                same_source = bool(activity.source_id) and other["source_id"] == activity.source_id
+                tolerance = max(60.0, 0.05 * max(other["elapsed_s"], activity.elapsed_s))
+                similar = abs(other["elapsed_s"] - activity.elapsed_s) <= tolerance
+                if same_source or (other["sport"] == activity.sport and similar):
+                    return None
+            if (
+                activity.source_id
+                and ActivityRecord.objects.filter(
+                    person_id=person, source_id=activity.source_id
+                ).exists()
+            ):
+                return None
+            row = ActivityRecord.objects.create(
+                person_id=person,
+                source_file=source_file[:500],
+                imported_at=now,
+                **activity_fields(activity),
+            )
+            fault_point("activity")
+        return int(row.id)
+
+    def activities(self) -> list[tuple[int, ActivitySummary, str]]:
+        """Every activity kept, oldest first: (id, summary, source file)."""
+        from backcoach.storage.models import ActivityRecord
+
+        with self.atomic("reading"):
+            rows = list(
+                ActivityRecord.objects.filter(person_id=self.person_id(create=False)).order_by(
+                    "start", "id"
+                )
+            )
+        return [(int(r.id), activity_from_row(r), r.source_file) for r in rows]
 
     # --- routine sessions -------------------------------------------------------------
 

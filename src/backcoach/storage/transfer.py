@@ -35,6 +35,7 @@ TABLES: Final = (
     "adaptations",
     "checkins",
     "routine_sessions",
+    "activities",
 )
 RowCheck = Callable[[str, Mapping[str, Any]], None]
 
@@ -58,6 +59,7 @@ def _models() -> dict[str, Any]:
         "adaptations": models.AdaptationRecord,
         "checkins": models.CheckInRecord,
         "routine_sessions": models.RoutineSessionRecord,
+        "activities": models.ActivityRecord,
     }
 
 

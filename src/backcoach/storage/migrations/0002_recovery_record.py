@@ -148,6 +148,7 @@ class Migration(migrations.Migration):  # type: ignore[misc]  # Django has no ty
                     "person",
                     models.ForeignKey(
                         on_delete=django.db.models.deletion.CASCADE,
+                        db_index=False,
                         related_name="+",
                         to="backcoach.person",
                     ),

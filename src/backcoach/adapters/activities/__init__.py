@@ -1,0 +1,1 @@
+"""Readers for activity files: FIT, GPX, TCX, and Strava bulk exports."""
