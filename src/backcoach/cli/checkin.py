@@ -280,8 +280,7 @@ def run(args: Any, *, today: date, inp: IO[str], out: IO[str]) -> int:
     store = open_user_store()
     if args.delete:
         return _delete(store, day, out)
-    questions = rescreen_questions(catalog(), rules)
-    given = _from_flags(args, [fid for fid, _, _ in questions])
+    given = _from_flags(args, list(rules.rescreen))
     existing = store.checkin(day)
     interactive = not args.no_input
     if interactive and (sys.stdin is None or sys.stdin.closed):
@@ -308,6 +307,7 @@ def run(args: Any, *, today: date, inp: IO[str], out: IO[str]) -> int:
     routine_logged = day in store.routine_days()
     if interactive:
         asker = Asker(inp, ui)
+        questions = rescreen_questions(catalog(), rules)
         try:
             values = ask_checkin(
                 asker, given, day=day, questions=questions, routine_logged=routine_logged
@@ -319,7 +319,7 @@ def run(args: Any, *, today: date, inp: IO[str], out: IO[str]) -> int:
     else:
         values = given
         values["screen"] = {
-            fid: values.get("screen", {}).get(fid, NOT_ASKED) for fid, _, _ in questions
+            fid: values.get("screen", {}).get(fid, NOT_ASKED) for fid in rules.rescreen
         }
     if routine_logged and values.get("routine_done") is None:
         values["routine_done"] = True
@@ -442,7 +442,7 @@ def _save(
 ) -> int:
     from backcoach.adapters.result_json import ResultWriter
     from backcoach.cli import clock
-    from backcoach.cli.engine import assessor, catalog
+    from backcoach.cli.engine import catalog
     from backcoach.services.recovery import NoAssessmentError, record_checkin
     from backcoach.storage.errors import DuplicateCheckInError, StoreError
 
@@ -454,8 +454,10 @@ def _save(
             now=clock.now(),
             replace=edit,
             rules=rules,
-            assessor=assessor(),
-            result_json=ResultWriter(catalog()).to_dict,
+            # Built only if a warning sign needs the triage again: most check-ins never
+            # load the engine, which keeps the command quick.
+            assessor=_LazyAssessor(),
+            result_json=lambda assessment: ResultWriter(catalog()).to_dict(assessment),
         )
     except CheckInError as exc:
         flag = _FLAG_OF.get(exc.field, exc.field)
@@ -471,6 +473,13 @@ def _save(
         out.write(json.dumps(outcome_to_dict(outcome), indent=2, ensure_ascii=False) + "\n")
     _tell(outcome, ui, rules, store, today)
     return EXIT_OK
+
+
+class _LazyAssessor:
+    def assess(self, case: Any) -> Any:
+        from backcoach.cli.engine import assessor
+
+        return assessor().assess(case)
 
 
 def _tell(outcome: Any, ui: IO[str], rules: Any, store: Any, today: date) -> None:

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
-from backcoach.domain.assessment import Assessor
 from backcoach.domain.catalog import Catalog
-from backcoach.domain.model import ABSENT, PRESENT, UNKNOWN, Case, Level
+from backcoach.domain.model import ABSENT, PRESENT, UNKNOWN, Assessment, Case, Level
 from backcoach.domain.recovery import (
     Adaptation,
     CheckIn,
@@ -30,6 +29,12 @@ from backcoach.domain.recovery import (
 )
 from backcoach.storage.errors import StoreError
 from backcoach.storage.store import Store, StoredPlan
+
+
+class Assesses(Protocol):
+    """Anything that assesses a case: the :class:`Assessor`, or one built when needed."""
+
+    def assess(self, case: Case) -> Assessment: ...
 
 
 class NoAssessmentError(StoreError):
@@ -91,7 +96,7 @@ def record_checkin(
     now: datetime,
     replace: bool,
     rules: RecoveryRules,
-    assessor: Assessor,
+    assessor: Assesses,
     result_json: Any,
 ) -> CheckInOutcome:
     """Validate and keep a check-in. A re-screen answer of "yes" runs the triage again at
