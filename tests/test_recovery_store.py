@@ -544,3 +544,13 @@ def test_two_processes_opening_a_new_database_at_once_both_migrate_it(
         out, err = opener.communicate(timeout=120)
         assert opener.returncode == 0, err.decode()
         assert json.loads(out)["checkins"] == []
+
+
+def test_the_progress_query_reads_what_progress_needs(store: Store) -> None:
+    _filled(store)
+    checkin_on(store, 12, pain=3, peg=(3, 2, 1), sleep_hours=7.5, routine_done=True)
+    full = store.checkins()
+    narrow = store.progress_checkins()
+    assert [(c.day, c.pain, c.sleep_hours, c.routine_done, c.peg, c.rmdq) for c in full] == [
+        (c.day, c.pain, c.sleep_hours, c.routine_done, c.peg, c.rmdq) for c in narrow
+    ]

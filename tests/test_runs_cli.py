@@ -16,7 +16,7 @@ from support import SHARED, backcoach
 
 DATA = SHARED / "data"
 needs_data = pytest.mark.skipif(not DATA.is_dir(), reason="../shared/data is not here")
-LIST_FIELDS = {"id", "sport", "start", "elapsed_s", "moving_s", "distance_m",
+LIST_FIELDS = {"id", "sport", "start", "elapsed_s", "moving_s", "distance_m", "avg_pace_s_per_km",
                "elevation_gain_m", "avg_hr", "max_hr", "source_file"}  # fmt: skip
 
 

@@ -88,7 +88,7 @@ class ProgressBar:
 
 def list_(*, as_json: bool, out: IO[str]) -> int:
     from backcoach.cli.store import open_user_store
-    from backcoach.services.running import activity_to_dict
+    from backcoach.services.running import activity_to_dict, average_pace
 
     rows = open_user_store().activities()
     if as_json:
@@ -102,7 +102,9 @@ def list_(*, as_json: bool, out: IO[str]) -> int:
         km = f"{a.distance_m / 1000:6.2f} km" if a.distance_m is not None else "      - km"
         minutes = f"{a.elapsed_s / 60:5.0f} min"
         hr = f"  HR {a.avg_hr:.0f}" if a.avg_hr else ""
-        out.write(f"{a.start:%Y-%m-%d %H:%M}  {a.sport:<10} {km} {minutes}{hr}\n")
+        pace = average_pace(a)
+        per_km = f"  {int(pace // 60)}:{int(pace % 60):02d}/km" if pace and pace < 3600 else ""
+        out.write(f"{a.start:%Y-%m-%d %H:%M}  {a.sport:<10} {km} {minutes}{per_km}{hr}\n")
     return EXIT_OK
 
 

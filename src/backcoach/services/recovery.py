@@ -317,7 +317,7 @@ def progress_report(store: Store, *, today: date, rules: RecoveryRules) -> Progr
     with store.atomic("reading"):
         if store.episode() is None:
             raise NoAssessmentError()
-        checkins = store.checkins()
+        checkins = store.progress_checkins()
         routine = store.routine_days()
         changes = store.adaptations()
         plan = store.plan()

@@ -149,7 +149,7 @@ def running_report(
 ) -> RunningReport:
     with store.atomic("reading"):
         activities = [a for _, a, _ in store.activities()]
-        checkins = store.checkins()
+        checkins = store.progress_checkins()
     days = [a.start.astimezone(tz).date() for a in activities]
     if max_hr is None:
         seen = [a.max_hr for a in activities if a.max_hr]
@@ -174,6 +174,7 @@ def activity_to_dict(activity_id: int, activity: ActivitySummary, source: str) -
         "moving_s": round(activity.moving_s, 3),
         "distance_m": _round(activity.distance_m),
         "elevation_gain_m": _round(activity.elevation_gain_m),
+        "avg_pace_s_per_km": _round(average_pace(activity)),
         "avg_hr": _round(activity.avg_hr),
         "max_hr": activity.max_hr,
         "avg_cadence": _round(activity.avg_cadence),
@@ -185,6 +186,14 @@ def activity_to_dict(activity_id: int, activity: ActivitySummary, source: str) -
         "truncated": activity.truncated,
         "source_file": source,
     }
+
+
+def average_pace(activity: ActivitySummary) -> float | None:
+    """Seconds per kilometre over the moving time (the elapsed time if none was moving)."""
+    if not activity.distance_m or activity.distance_m < 1:
+        return None
+    seconds = activity.moving_s or activity.elapsed_s
+    return seconds / (activity.distance_m / 1000) if seconds else None
 
 
 def _round(value: float | None) -> float | None:

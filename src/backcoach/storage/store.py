@@ -278,6 +278,30 @@ class Store:
             fault_point("checkin")
         return status
 
+    def progress_checkins(self) -> list[CheckIn]:
+        """The check-ins with only what progress reads (day, pain, sleep, routine, PEG,
+        Roland-Morris), in day order: the query ``backcoach progress`` makes, kept narrow
+        because decoding each JSON column is most of its time."""
+        from backcoach.storage.models import CheckInRecord
+
+        with self.atomic("reading"):
+            rows = list(
+                CheckInRecord.objects.filter(person_id=self.person_id(create=False))
+                .order_by("day")
+                .values_list("day", "pain", "sleep_hours", "routine_done", "peg", "rmdq")
+            )
+        return [
+            CheckIn(
+                day=day,
+                pain=pain,
+                sleep_hours=sleep,
+                routine_done=done,
+                peg=(int(peg[0]), int(peg[1]), int(peg[2])) if peg else None,
+                rmdq=tuple(sorted(rmdq.items())),
+            )
+            for day, pain, sleep, done, peg, rmdq in rows
+        ]
+
     def questionnaire_days(self) -> dict[str, list[date]]:
         """The days each weekly or monthly questionnaire was answered ("peg", "startback",
         "rmdq"): a small query, so that a check-in need not read the whole record."""
