@@ -20,6 +20,7 @@ import tracemalloc
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -912,3 +913,33 @@ def test_source_name_is_not_in_messages() -> None:
     assert "secret" not in str(info.value)
     # A file that breaks off before its first point is an error, not "not an activity".
     assert not isinstance(info.value, NotAnActivityError)
+
+
+def _both_ways(data: bytes) -> tuple[object, object]:
+    """The reader's answer with its fast path for runs of plain points, and without it."""
+    from backcoach.adapters.activities import xml_tracks
+
+    def read(runs: bool) -> object:
+        try:
+            return xml_tracks._read_gpx_once(data, None, runs=runs)
+        except Exception as exc:  # the same error either way is what counts
+            return (type(exc).__name__, str(exc))
+
+    return read(True), read(False)
+
+
+def test_the_fast_path_for_plain_points_changes_nothing(tmp_path: Path) -> None:
+    """Runs of plain points skip Python per element; the summary must be exactly what the
+    element-by-element reader gives, for real files, generated ones, and cut-off copies."""
+    from strava_export import write_benchmark_export
+
+    write_benchmark_export(tmp_path / "e", 3, hours=0.1, formats=("gpx",))
+    files = sorted((tmp_path / "e").rglob("*.gpx"))
+    shared = SHARED / "data" / "gpx"
+    files += sorted(shared.glob("*.gpx")) if shared.is_dir() else []
+    assert files
+    for file in files:
+        data = file.read_bytes()
+        for cut in (len(data), len(data) * 2 // 3, len(data) // 3):
+            fast, slow = _both_ways(data[:cut])
+            assert fast == slow, (file.name, cut)

@@ -171,6 +171,113 @@ class SummaryBuilder:
             self.cad_sum += cad
             self.cad_count += 1
 
+    def add_points(
+        self,
+        points: list[
+            tuple[
+                float | None, float | None, float | None, float | None, float | None, float | None
+            ]
+        ],
+    ) -> None:
+        """``add(t, lat, lon, ele, hr, cad)`` for each ``(t, lat, lon, ele, hr, cad)`` in
+        turn (no device distance), with the same results to the last bit, but with the
+        state in local variables while the loop runs: about a third less time per point,
+        for readers that collect points in batches (the GPX reader)."""
+        if not points:
+            return
+        if self.device_distance is not None:  # (not from the readers that batch)
+            for t, lat, lon, ele, hr, cad in points:
+                self.add(t, lat, lon, ele, hr, cad)
+            return
+        cos = math.cos
+        sqrt = math.sqrt
+        last_lat = self._last_lat
+        last_lon = self._last_lon
+        position_m = self.position_m
+        has_positions = self.has_positions
+        first_t = self.first_t
+        last_t = self.last_t
+        moving_s = self.moving_s
+        previous_t = self._last_t
+        previous_d = self._last_d
+        ele_2 = self._ele_2
+        ele_1 = self._ele_1
+        ele_n = self._ele_n
+        ele_s = self._ele_s
+        ele_seen = self._ele_seen
+        climb = self._climb
+        hr_sum = self.hr_sum
+        hr_count = self.hr_count
+        max_hr = self.max_hr
+        cad_sum = self.cad_sum
+        cad_count = self.cad_count
+        for t, lat, lon, ele, hr, cad in points:
+            if lat is not None and lon is not None:
+                if last_lat is not None:
+                    dlat = lat - last_lat
+                    dlon = lon - last_lon
+                    if -0.2 <= dlat <= 0.2 and -0.2 <= dlon <= 0.2:  # as in add()
+                        dx = dlon * cos((lat + last_lat) * 0.008726646259971648)
+                        position_m += sqrt(dlat * dlat + dx * dx) * 111_194.92664455873
+                    else:
+                        position_m += haversine_m(last_lat, last_lon, lat, lon)
+                else:
+                    has_positions = True
+                last_lat = lat
+                last_lon = lon
+            if t is not None:
+                if last_t is None:
+                    first_t = last_t = t
+                elif t > last_t:
+                    last_t = t
+                if previous_t is not None:
+                    dt = t - previous_t
+                    if 0 < dt <= MAX_GAP_S and position_m - previous_d >= MOVING_SPEED_M_S * dt:
+                        moving_s += dt
+                previous_t = t
+                previous_d = position_m
+            if ele is not None:
+                if ele_n >= 2:
+                    smoothed = 0.3 * ele_2 + 0.4 * ele_1 + 0.3 * ele
+                    if smoothed > ele_s:
+                        climb += smoothed - ele_s
+                    ele_s = smoothed
+                elif ele_n == 0:
+                    ele_s = ele
+                    ele_seen = True
+                ele_2 = ele_1
+                ele_1 = ele
+                ele_n += 1
+            if hr is not None and hr > 0:
+                hr_sum += hr
+                hr_count += 1
+                if max_hr is None or hr > max_hr:
+                    max_hr = int(hr)
+            if cad is not None and cad > 0:
+                cad_sum += cad
+                cad_count += 1
+        self.points += len(points)
+        self._last_lat = last_lat
+        self._last_lon = last_lon
+        self.position_m = position_m
+        self.has_positions = has_positions
+        self.first_t = first_t
+        self.last_t = last_t
+        self.moving_s = moving_s
+        self._last_t = previous_t
+        self._last_d = previous_d
+        self._ele_2 = ele_2
+        self._ele_1 = ele_1
+        self._ele_n = ele_n
+        self._ele_s = ele_s
+        self._ele_seen = ele_seen
+        self._climb = climb
+        self.hr_sum = hr_sum
+        self.hr_count = hr_count
+        self.max_hr = max_hr
+        self.cad_sum = cad_sum
+        self.cad_count = cad_count
+
     def break_segment(self) -> None:
         """The next point starts a new segment: the step from the last point is not
         counted in the distance, the climb or the moving time (as gpxpy does)."""

@@ -4,11 +4,14 @@
 No tree and no object per point: expat calls small handlers (element start and end; text
 goes straight into a list), the handlers keep the current point's values in local
 variables, and inside a point expat calls no Python at an element's start at all (see
-"How the readers stream" below). Times take a fast path for the forms devices write
-(``2024-05-01T06:00:00Z``, with or without fractions, ``+00:00`` or no zone): two cache
-look-ups, one for the date, hour and minute, one for the seconds and zone. Time parsing is
-where gpxpy spends most of its time; on a 1 Hz run with heart rate these readers are about
-4 times faster (benchmarks/bench_gpx.py).
+"How the readers stream" below). The GPX reader also finds runs of plain points (written
+the usual way, nothing else in them) with a regular expression and lets expat read those
+without calling Python at all (see "Runs of plain points"). Times take a fast path for the
+forms devices write (``2024-05-01T06:00:00Z``, with or without fractions, ``+00:00`` or no
+zone): two cache look-ups, one for the date, hour and minute, one for the seconds and
+zone. Time parsing is where gpxpy spends most of its time; the GPX reader is about 6 times
+faster than gpxpy on a 1 Hz run with heart rate, and about 3.5 times on gpxpy's own test
+files, GPSBabel exports where many points have no time (benchmarks/bench_gpx.py).
 
 Safety: a document type declaration (``<!DOCTYPE``), and with it every entity declaration,
 is refused before anything in it is read, so "billion laughs" and external-entity (XXE)
@@ -25,7 +28,8 @@ it is (replaced), and a file that breaks off (the summary covers the points befo
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from typing import Final, NoReturn
 from xml.parsers import expat
@@ -265,7 +269,7 @@ def _new_parser(encoding: str | None) -> tuple[expat.XMLParserType, list[str | N
     """An expat parser that refuses a DOCTYPE and any entity declaration (before reading
     it), never reads a DTD or an external entity, and passes text in runs; and the list
     that receives the encoding the document declares."""
-    parser = expat.ParserCreate(encoding)
+    parser = expat.ParserCreate(encoding, intern=None)
     declared: list[str | None] = []
     parser.XmlDeclHandler = lambda _version, said, _standalone: declared.append(said)
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
@@ -287,18 +291,24 @@ def _run(
     data: bytes,
     kind: str,
     encoding: str | None,
+    feed: Callable[[memoryview], object] | None = None,
 ) -> bool:
     """Parse ``data``: True when the document is complete (or the handlers stopped it),
     False when it breaks off (the handlers have seen everything before the break).
+    ``feed``, when given, gives expat everything but the end (instead of the pieces
+    given here).
 
     Raises ActivityFileError for a DOCTYPE or entity declaration, or XML that is not
     well-formed; _NotUtf8Error when bytes that are not UTF-8 are the problem.
     """
     view = memoryview(data)
     try:
-        # In pieces, so that expat never copies the whole file into its own buffer.
-        for offset in range(0, len(data), _PIECE):
-            parser.Parse(view[offset : offset + _PIECE], False)
+        if feed is None:
+            # In pieces, so that expat never copies the whole file into its own buffer.
+            for offset in range(0, len(data), _PIECE):
+                parser.Parse(view[offset : offset + _PIECE], False)
+        else:
+            feed(view)
         parser.Parse(b"", True)
     except _StopError:
         return True
@@ -372,14 +382,15 @@ def _time(text: str) -> float | None:
 
 # How the readers stream (both alike). Outside a point, the start and end handlers keep
 # track of where the parser is (depth, track, metadata, activity). At a point's start the
-# start handler keeps the attributes, removes itself (the elements inside the point cost
-# no call at their start) and puts in the point's end handler. Text goes straight into a
-# list (``texts.append``, no Python frame) and, inside a point, arrives as one run per
-# element end, because with buffered text only the events that have handlers split it
-# (and the end of each piece of input: the handlers join the list). Each element end
-# inside the point takes the run (blank space before the value included, which float()
-# and strip() ignore) and clears the list; the point's own end feeds the builder and puts
-# the outside handlers back.
+# start handler keeps the attributes and removes itself (the elements inside the point
+# cost no call at their start); from there the end handler reads the point's elements
+# (GPX: the same handler, which checks a flag; TCX: the point's own end handler, put in
+# for it). Text goes straight into a list (``texts.append``, no Python frame) and, inside
+# a point, arrives as one run per element end, because with buffered text only the events
+# that have handlers split it (and the end of each piece of input: the handlers join the
+# list). Each element end inside the point takes the run (blank space before the value
+# included, which float() and strip() ignore) and clears the list; the point's own end
+# feeds the builder and puts the start handler back.
 
 # --- GPX ------------------------------------------------------------------------------------
 
@@ -420,15 +431,124 @@ def summarise_gpx(data: bytes, source: str) -> ActivitySummary:
     return _read(_read_gpx, data)
 
 
+_NAN: Final = float("nan")
+# A track point for SummaryBuilder.add_points: time, latitude, longitude, elevation,
+# heart rate, cadence.
+_Point = tuple[float | None, float | None, float | None, float | None, float | None, float | None]
+
+# Runs of plain points. Most files write every point the same few ways: ``<trkpt lat=".."
+# lon="..">`` with an elevation, a time and (Garmin) heart rate and cadence, nothing else.
+# A regular expression finds runs of such points in the bytes first; expat still reads
+# every byte (so errors, their positions, the end of a broken file and the refusal of a
+# DOCTYPE are the same), but without Python calls inside a run: the reader gives expat the
+# text up to the run's first start tag, then that tag alone. When expat reports it to the
+# start handler (so it is a real tag, not text in a comment or CDATA section, and not
+# inside another point), nothing but blank space is pending, and the file's encoding
+# reads these bytes as ASCII, the reader takes out the end and text handlers, gives expat
+# the rest of the run in one piece (it ends with a complete tag, so expat reads it all,
+# which the reader checks: if not, it reads the file again without runs), puts the
+# handlers back and adds the run's points from the values the expression found: what the
+# handlers would have computed from the same text. Bytes that the expression takes for
+# plain but are not well-formed (an end tag with another prefix) fail in expat as they
+# would with the handlers. A run longer than a piece of input is taken in several.
+#
+# A plain point: exactly these bytes, blank space between the elements, ASCII only (no
+# entity, comment, CDATA section or other markup can start in them).
+_BLANK = rb"[ \t\r\n]*"
+_VALUE = rb"([-+.0-9eE]{0,40})"
+_PREFIX = rb"(?:[A-Za-z_][-.0-9A-Za-z_]{0,30}:)?"
+_PLAIN_POINT: Final = re.compile(
+    rb'<trkpt lat="' + _VALUE + rb'" lon="' + _VALUE + rb'">' + _BLANK
+    + rb"(?:<ele>" + _VALUE + rb"</ele>" + _BLANK + rb")?"
+    + rb"(?:<time>([-+.:0-9TZtz]{0,40})</time>" + _BLANK + rb")?"
+    + rb"(?:<extensions>" + _BLANK + rb"<" + _PREFIX + rb"TrackPointExtension>" + _BLANK
+    + rb"(?:<" + _PREFIX + rb"hr>" + _VALUE + rb"</" + _PREFIX + rb"hr>" + _BLANK + rb")?"
+    + rb"(?:<" + _PREFIX + rb"cad>" + _VALUE + rb"</" + _PREFIX + rb"cad>" + _BLANK + rb")?"
+    + rb"</" + _PREFIX + rb"TrackPointExtension>" + _BLANK + rb"</extensions>" + _BLANK + rb")?"
+    + rb"</trkpt>" + _BLANK
+)  # fmt: skip
+_MIN_RUN: Final = 16  # shorter runs are left to the handlers (a run costs a few Parse calls)
+_SAMPLED: Final = 8  # when none of the first points is plain, no run is looked for
+# Encodings in which these bytes are these characters (expat's own, and those a file
+# might declare that Python reads byte for byte).
+_ASCII_BASED: Final = frozenset(
+    ("utf-8", "utf8", "us-ascii", "ascii", "iso-8859-1", "latin-1", "latin1", "windows-1252")
+)
+# (latitude, longitude, elevation, time, heart rate, cadence) as the bytes were written.
+_Found = tuple[bytes | None, ...]
+
+
+class _PlainRunError(Exception):
+    """Expat did not stop where a run of plain points ends (never expected): read the
+    file again without runs."""
+
+
+def _plain_runs(data: bytes) -> Iterator[tuple[int, int, list[_Found]]]:
+    """Runs of at least _MIN_RUN plain track points in ``data``, each no more than
+    _PIECE bytes (a longer run comes in several): where the first point's start tag
+    begins, where the last point's end tag ends, and the points' values as written."""
+    if data.count(b"<trkpt") < _MIN_RUN:
+        return
+    match_at = _PLAIN_POINT.match
+    at = -1
+    for _ in range(_SAMPLED):
+        at = data.find(b"<trkpt", at + 1)
+        if at < 0:
+            return
+        if match_at(data, at):
+            break
+    else:
+        return
+    first = end = -1
+    found: list[_Found] = []
+    for match in _PLAIN_POINT.finditer(data, at):
+        start, stop = match.span()
+        if start != end or stop - first > _PIECE:
+            if len(found) >= _MIN_RUN:
+                yield first, data.rindex(b">", 0, end) + 1, found
+            found = []
+            first = start
+        found.append(match.groups())
+        end = stop
+    if len(found) >= _MIN_RUN:
+        yield first, data.rindex(b">", 0, end) + 1, found
+
+
+def _ascii_based(declared: list[str | None], encoding: str | None) -> bool:
+    said = encoding or (declared[0] if declared else None) or "utf-8"
+    return said.lower().replace("_", "-") in _ASCII_BASED
+
+
 def _read_gpx(data: bytes, encoding: str | None) -> ActivitySummary:
+    try:
+        return _read_gpx_once(data, encoding, runs=True)
+    except _PlainRunError:
+        return _read_gpx_once(data, encoding, runs=False)
+
+
+def _read_gpx_once(data: bytes, encoding: str | None, *, runs: bool) -> ActivitySummary:
     parser, declared = _new_parser(encoding)
     builder = SummaryBuilder()
-    add = builder.add
+    # Points wait here for builder.add_points (cheaper per point than add()): flushed
+    # before each new segment and after each piece of input, so never more than a
+    # piece's worth.
+    points: list[_Point] = []
+    add = points.append
     texts: list[str] = []
     clear = texts.clear
     join = "".join
     codes = _GPX_SEEN
+    # Elevation, heart rate and cadence texts (as the handlers see them, blank space
+    # before the value included, or as a run's expression found them) -> float(text), NaN
+    # when not a number: values repeat within a file, and float() is the dearest step per
+    # point. Cleared with each flush.
+    numbers: dict[str | bytes, float] = {}
+    number = numbers.get
+    # parse_time's fast path, written out (its caches are cleared, never replaced).
+    minute = _MINUTES.get
+    second = _SECONDS.get
     depth = 0
+    in_pt = False
     pt_attrs: list[str] = []
     t: float | None = None
     ele: float | None = None
@@ -444,23 +564,30 @@ def _read_gpx(data: bytes, encoding: str | None) -> ActivitySummary:
     def learn(name: str) -> int:
         return _learn(name, _GPX_CODES, codes)
 
+    def flush() -> None:
+        builder.add_points(points)
+        points.clear()
+        numbers.clear()
+
     def start(name: str, attrs: list[str]) -> None:
-        nonlocal depth, pt_attrs, t, ele, hr, cad, in_trk, in_meta, creator
+        nonlocal depth, in_pt, pt_attrs, t, ele, hr, cad, in_trk, in_meta, creator
         try:
             code = codes[name]
         except KeyError:
             code = learn(name)
-        if code == _PT:  # (not counted in depth)
+        if code == 1:  # _PT (not counted in depth)
             parser.StartElementHandler = None
-            parser.EndElementHandler = end_in_point
+            in_pt = True
             pt_attrs = attrs
             t = ele = hr = cad = None
             return
         depth += 1
         clear()
         if code == _SEG:
+            flush()
             builder.break_segment()
         elif code == _TRK:
+            flush()
             builder.break_segment()
             in_trk = True
         elif code == _META:
@@ -468,66 +595,75 @@ def _read_gpx(data: bytes, encoding: str | None) -> ActivitySummary:
         elif code == _GPX:
             creator = _attribute(attrs, "creator")
 
-    def end_in_point(name: str) -> None:
-        nonlocal t, ele, hr, cad
+    def end(name: str) -> None:
+        nonlocal depth, in_pt, t, ele, hr, cad
+        nonlocal in_trk, in_meta, track_name, track_type, file_name, file_time
         try:
             code = codes[name]
         except KeyError:
             code = learn(name)
-        if code == _ELE:
-            try:
-                ele = float(join(texts))
-            except ValueError:
-                ele = None
-            else:
+        if in_pt:
+            # The codes written out, most frequent first: _ELE, _TIME, _PT, _HR, _CAD.
+            if code == 2:
+                text = join(texts)
+                ele = number(text)
+                if ele is None:
+                    try:
+                        ele = numbers[text] = float(text)
+                    except ValueError:
+                        ele = numbers[text] = _NAN
                 if not -1000.0 < ele < 10_000.0:
                     ele = None
-        elif code == _TIME:
-            t = parse_time(join(texts))
-            if t is not None and t < EARLIEST_TIME:
-                t = None
-        elif code == _PT:
-            parser.StartElementHandler = start
-            parser.EndElementHandler = end
-            try:
-                # [name, value, name, value]: lat and lon, in either order, maybe more.
-                if pt_attrs[0] == "lat" and pt_attrs[2] == "lon":
-                    lat = float(pt_attrs[1])
-                    lon = float(pt_attrs[3])
+            elif code == 3:
+                text = join(texts).strip()
+                base = minute(text[:16])
+                rest = second(text[16:])
+                if base is None or rest is None:
+                    t = _time(text)
                 else:
-                    lat = float(_attribute(pt_attrs, "lat") or "-")
-                    lon = float(_attribute(pt_attrs, "lon") or "-")
-            except (IndexError, ValueError):
-                add(t, None, None, ele, hr, cad)
-            else:
-                if -90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0:
-                    add(t, lat, lon, ele, hr, cad)
+                    t = base + rest
+                    if t < 315_964_800.0:  # EARLIEST_TIME
+                        t = None
+            elif code == 1:
+                in_pt = False
+                parser.StartElementHandler = start
+                try:
+                    # [name, value, name, value]: lat and lon, in either order, maybe more.
+                    if pt_attrs[0] == "lat" and pt_attrs[2] == "lon":
+                        lat = float(pt_attrs[1])
+                        lon = float(pt_attrs[3])
+                    else:
+                        lat = float(_attribute(pt_attrs, "lat") or "-")
+                        lon = float(_attribute(pt_attrs, "lon") or "-")
+                except (IndexError, ValueError):
+                    add((t, None, None, ele, hr, cad))
                 else:
-                    add(t, None, None, ele, hr, cad)
-        elif code == _HR:
-            try:
-                hr = float(join(texts))
-            except ValueError:
-                hr = None
-            else:
+                    if -90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0:
+                        add((t, lat, lon, ele, hr, cad))
+                    else:
+                        add((t, None, None, ele, hr, cad))
+            elif code == 4:
+                text = join(texts)
+                hr = number(text)
+                if hr is None:
+                    try:
+                        hr = numbers[text] = float(text)
+                    except ValueError:
+                        hr = numbers[text] = _NAN
                 if not 0.0 < hr < 300.0:
                     hr = None
-        elif code == _CAD:
-            try:
-                cad = float(join(texts))
-            except ValueError:
-                cad = None
-            else:
+            elif code == 5:
+                text = join(texts)
+                cad = number(text)
+                if cad is None:
+                    try:
+                        cad = numbers[text] = float(text)
+                    except ValueError:
+                        cad = numbers[text] = _NAN
                 if not 0.0 <= cad < 300.0:
                     cad = None
-        clear()
-
-    def end(name: str) -> None:
-        nonlocal depth, in_trk, in_meta, track_name, track_type, file_name, file_time
-        try:
-            code = codes[name]
-        except KeyError:
-            code = learn(name)
+            clear()
+            return
         # The track's name and type; the file's name and time (GPX 1.0: children of
         # <gpx>; 1.1: of <metadata>). Not those of waypoints, routes, links or authors.
         if code in (_NAME, _TYPE, _TIME) and (depth == 2 or (depth == 3 and (in_trk or in_meta))):
@@ -548,10 +684,107 @@ def _read_gpx(data: bytes, encoding: str | None) -> ActivitySummary:
         depth -= 1
         clear()
 
+    def value(text: bytes) -> float:
+        """float(text) for a run's point, NaN when not a number, as ``number`` caches."""
+        try:
+            found = numbers[text] = float(text)
+        except ValueError:
+            found = numbers[text] = _NAN
+        return found
+
+    def add_run(found: list[_Found]) -> None:
+        """The points of a run, computed as the handlers compute them from the same text
+        (the blank space around a value, which they see and these do not, changes
+        nothing: float() and strip() ignore it)."""
+        for lat_text, lon_text, ele_text, time_text, hr_text, cad_text in found:
+            if ele_text is None:
+                run_ele = None
+            else:
+                run_ele = number(ele_text)
+                if run_ele is None:
+                    run_ele = value(ele_text)
+                if not -1000.0 < run_ele < 10_000.0:
+                    run_ele = None
+            if time_text is None:
+                run_t = None
+            else:
+                text = time_text.decode()
+                base = minute(text[:16])
+                rest = second(text[16:])
+                if base is None or rest is None:
+                    run_t = _time(text)
+                else:
+                    run_t = base + rest
+                    if run_t < 315_964_800.0:  # EARLIEST_TIME
+                        run_t = None
+            if hr_text is None:
+                run_hr = None
+            else:
+                run_hr = number(hr_text)
+                if run_hr is None:
+                    run_hr = value(hr_text)
+                if not 0.0 < run_hr < 300.0:
+                    run_hr = None
+            if cad_text is None:
+                run_cad = None
+            else:
+                run_cad = number(cad_text)
+                if run_cad is None:
+                    run_cad = value(cad_text)
+                if not 0.0 <= run_cad < 300.0:
+                    run_cad = None
+            try:
+                lat = float(lat_text or b"-")
+                lon = float(lon_text or b"-")
+            except ValueError:
+                add((run_t, None, None, run_ele, run_hr, run_cad))
+            else:
+                if -90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0:
+                    add((run_t, lat, lon, run_ele, run_hr, run_cad))
+                else:
+                    add((run_t, None, None, run_ele, run_hr, run_cad))
+
+    def give(view: memoryview, begin: int, stop: int) -> None:
+        """Bytes ``begin`` to ``stop`` to expat, with the handlers, in pieces."""
+        for offset in range(begin, stop, _PIECE):
+            parser.Parse(view[offset : min(offset + _PIECE, stop)], False)
+            flush()
+
+    def feed(view: memoryview) -> None:
+        nonlocal in_pt
+        done = 0  # bytes given to expat
+        for first, after, found in _plain_runs(data) if runs else ():
+            give(view, done, first)
+            tag_end = data.index(b">", first) + 1
+            outside = not in_pt
+            parser.Parse(view[first:tag_end], False)  # the first point's start tag alone
+            done = tag_end
+            if (
+                not (outside and in_pt)
+                or join(texts).strip()
+                or not _ascii_based(declared, encoding)
+            ):
+                continue  # the handlers read the run
+            parser.EndElementHandler = None
+            parser.CharacterDataHandler = None
+            parser.Parse(view[tag_end:after], False)
+            if parser.CurrentByteIndex != after:
+                raise _PlainRunError
+            done = after
+            parser.StartElementHandler = start
+            parser.EndElementHandler = end
+            parser.CharacterDataHandler = texts.append
+            in_pt = False
+            clear()
+            add_run(found)
+            flush()
+        give(view, done, len(data))
+
     parser.StartElementHandler = start
     parser.EndElementHandler = end
     parser.CharacterDataHandler = texts.append
-    complete = _run(parser, declared, data, "gpx", encoding)
+    complete = _run(parser, declared, data, "gpx", encoding, feed)
+    flush()
     if builder.points == 0:
         if not complete:
             raise ActivityFileError(_BROKEN_OFF_EARLY)
