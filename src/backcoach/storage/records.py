@@ -58,24 +58,7 @@ def checkin_fields(checkin: CheckIn) -> dict[str, Any]:
 
 
 def checkin_from_row(row: Any) -> CheckIn:
-    peg = row.peg
-    return CheckIn(
-        day=row.day,
-        pain=row.pain,
-        pain_worst=row.pain_worst,
-        areas=tuple(row.areas),
-        sleep_hours=row.sleep_hours,
-        sleep_quality=row.sleep_quality,
-        stress=row.stress,
-        activity_minutes=row.activity_minutes,
-        routine_done=row.routine_done,
-        medicines=tuple(row.medicines),
-        note=row.note,
-        screen=tuple(sorted(row.screen.items())),
-        peg=(int(peg[0]), int(peg[1]), int(peg[2])) if peg else None,
-        startback=tuple(sorted(row.startback.items())),
-        rmdq=tuple(sorted(row.rmdq.items())),
-    )
+    return checkin_from_values(tuple(getattr(row, name) for name in CHECKIN_COLUMNS))
 
 
 def checkin_from_values(values: tuple[Any, ...]) -> CheckIn:
