@@ -69,15 +69,17 @@ def test_session_load_prefers_perceived_exertion_then_heart_rate_then_minutes(
 def test_a_run_over_ten_percent_longer_than_the_longest_in_30_days_is_a_spike(
     rules: TrainingRules,
 ) -> None:
-    activities = [run(0, 10), run(10, 8), run(20, 10.5), run(25, 12), run(70, 5), run(71, 6)]
+    activities = [run(0, 10), run(10, 8), run(20, 10.5), run(25, 12), run(45, 11), run(50, 13.5),
+                  run(110, 5), run(111, 6)]  # fmt: skip
     loads = run_loads(activities, days_of(activities), max_hr=None, female=False, rules=rules)
     by_day = {(load.day - START).days: load for load in loads}
     assert by_day[0].spike_percent is None  # nothing before it
-    assert by_day[20].is_spike is False  # 5% longer than 10 km
-    assert by_day[25].is_spike is True  # 14% longer than 10.5 km
-    assert by_day[25].spike_percent == pytest.approx(100 * (12 / 10.5 - 1))
-    assert by_day[70].spike_percent is None  # the window is empty after 45 days off
-    assert by_day[71].is_spike is True  # 20% over day 70's 5 km
+    assert by_day[25].spike_percent is None  # less than 30 days of history: not judged
+    assert by_day[45].is_spike is False  # 11 km after 12 km
+    assert by_day[50].is_spike is True  # 12.5% longer than day 25's 12 km
+    assert by_day[50].spike_percent == pytest.approx(100 * (13.5 / 12 - 1))
+    assert by_day[110].spike_percent is None  # the window is empty after 60 days off
+    assert by_day[111].is_spike is True  # 20% over day 110's 5 km
 
 
 def test_rides_are_not_runs_for_spikes_or_weekly_running(rules: TrainingRules) -> None:

@@ -201,7 +201,7 @@ def render_report(result: Any, rules: Any) -> str:
         )
         text += wrap(
             f"Last week with runs (from {week.week_start:%d %b}): {week.distance_m / 1000:.1f} km "
-            f"in {week.runs} runs{change}."
+            f"in {week.runs} run{'s' * (week.runs != 1)}{change}."
         )
     spikes = [r for r in runs if r.is_spike]
     if spikes:

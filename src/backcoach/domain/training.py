@@ -71,7 +71,8 @@ def run_loads(
     rules: TrainingRules,
 ) -> list[RunLoad]:
     """Each activity's load, and for runs the single-run spike (Frandsen 2025): distance
-    against the longest run in the ``spike_window_days`` before it."""
+    against the longest run in the ``spike_window_days`` before it, once the history
+    reaches that far back."""
     order = sorted(range(len(activities)), key=lambda i: activities[i].start)
     loads: list[RunLoad] = []
     runs: list[tuple[date, float]] = []  # (day, distance) of earlier runs
@@ -80,9 +81,12 @@ def run_loads(
         load, method = session_load(activity, max_hr=max_hr, female=female, rules=rules)
         spike_percent = None
         if activity.sport == RUNNING and activity.distance_m:
+            # Judged only with a whole window of history before the run: the first runs
+            # of an imported history have no "longest run of the last 30 days" to beat.
+            full_window = bool(runs) and (day - runs[0][0]).days >= rules.spike_window_days
             window = [d for when, d in runs if 0 < (day - when).days <= rules.spike_window_days]
             longest = max(window, default=0.0)
-            if longest > 0:
+            if longest > 0 and full_window:
                 spike_percent = 100 * (activity.distance_m / longest - 1)
             runs.append((day, activity.distance_m))
         is_spike = spike_percent is not None and spike_percent > 100 * (rules.spike_ratio - 1)

@@ -41,7 +41,7 @@ from types import TracebackType
 from typing import Final, NamedTuple
 
 from backcoach.adapters.activities import files
-from backcoach.domain.running import ActivityFileError, ActivitySummary
+from backcoach.domain.running import ActivityFileError, ActivitySummary, NotAnActivityError
 
 CSV_NAME: Final = "activities.csv"
 # A zip member bigger than this once unpacked is checked for its compression ratio; one that
@@ -827,9 +827,10 @@ def strava_entries(path: Path) -> Iterator[tuple[str, Callable[[], ActivitySumma
 
         return read
 
-    def failure(reason: str) -> Callable[[], ActivitySummary]:
+    def failure(reason: str, *, skip: bool = False) -> Callable[[], ActivitySummary]:
         def read() -> ActivitySummary:
-            raise ActivityFileError(reason)
+            # A repeated row is skipped (its first row is imported), not an error.
+            raise (NotAnActivityError if skip else ActivityFileError)(reason)
 
         return read
 
@@ -843,7 +844,7 @@ def strava_entries(path: Path) -> Iterator[tuple[str, Callable[[], ActivitySumma
             yield f"{label}/{row.filename}", reader(row)
     for row, reason in export.csv.duplicates:
         where = row.filename or f"activity {row.activity_id}"
-        yield f"{label}/{where}", failure(reason)
+        yield f"{label}/{where}", failure(reason, skip=True)
 
 
 # --- summaries ---------------------------------------------------------------------------------
