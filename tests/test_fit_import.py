@@ -214,7 +214,7 @@ def test_the_summaries_of_the_real_files() -> None:
 
 
 def test_a_monitoring_file_is_not_an_activity() -> None:
-    with pytest.raises(NotAnActivityError, match=r"MonitoringFile\.fit: .*monitoring"):
+    with pytest.raises(NotAnActivityError, match=r"^a FIT .*monitoring"):
         summarise_fit(shared_fit("MonitoringFile.fit"), "MonitoringFile.fit")
 
 
@@ -256,7 +256,7 @@ def test_the_strava_file_that_breaks_off() -> None:
     [b"", b"hello", b"\x0e" * 40, b"<?xml version='1.0'?><gpx></gpx>", b"\x0e\x20" + b"\0" * 12],
 )
 def test_what_is_not_fit_at_all(data: bytes) -> None:
-    with pytest.raises(ActivityFileError, match=r"^x\.gpx: not a FIT file$"):
+    with pytest.raises(ActivityFileError, match=r"^not a FIT file$"):
         summarise_fit(data, "x.gpx")
     with pytest.raises(ActivityFileError, match="not a FIT file"):
         list(iter_records(data))
@@ -288,7 +288,7 @@ def test_a_bad_crc_after_records_marks_the_summary_truncated() -> None:
 
 def test_other_fit_file_types_are_skipped_with_a_reason() -> None:
     settings_file = write_fit(synthetic_run(10), start=START, file_type=2)
-    with pytest.raises(NotAnActivityError, match=r"s\.fit: a FIT settings file, not an activity"):
+    with pytest.raises(NotAnActivityError, match=r"^a FIT settings file, not an activity$"):
         summarise_fit(settings_file, "s.fit")
     assert isinstance(NotAnActivityError("x"), ActivityFileError)
 
@@ -315,7 +315,8 @@ def check_only_summary_or_file_errors(data: bytes) -> None:
     try:
         summary = summarise_fit(data, "fuzz.fit")
     except ActivityFileError as exc:  # NotAnActivityError included
-        assert str(exc).startswith("fuzz.fit: ")
+        # A reason of its own; the caller names the file (as for GPX and TCX).
+        assert str(exc) and not str(exc).startswith("fuzz.fit")
     else:
         assert isinstance(summary, ActivitySummary)
         assert summary.points >= 0 and summary.start.tzinfo is not None

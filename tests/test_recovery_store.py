@@ -554,3 +554,19 @@ def test_the_progress_query_reads_what_progress_needs(store: Store) -> None:
     assert [(c.day, c.pain, c.sleep_hours, c.routine_done, c.peg, c.rmdq) for c in full] == [
         (c.day, c.pain, c.sleep_hours, c.routine_done, c.peg, c.rmdq) for c in narrow
     ]
+
+
+def test_delete_all_leaves_no_answer_on_disk(home: Path) -> None:
+    """The README says the erase rewrites the file: the words of a deleted note are gone
+    from the database file and its write-ahead log, not just unreachable."""
+    env = _prepared_home(home)
+    secret = "zebra-umbrella-4711"
+    ok = backcoach("checkin", "--no-input", "--pain", "4", "--note", secret, env=env)
+    assert ok.returncode == 0, ok.stderr.decode()
+    files = [p for p in home.iterdir() if p.name.startswith("backcoach.sqlite3")]
+    assert any(secret.encode() in p.read_bytes() for p in files)  # the check can see it
+    done = backcoach("delete", "--all", "--yes", env=env)
+    assert done.returncode == 0, done.stderr.decode()
+    for path in home.iterdir():
+        if path.name.startswith("backcoach.sqlite3"):
+            assert secret.encode() not in path.read_bytes(), path.name

@@ -23,9 +23,6 @@ from backcoach.domain.recovery import AREAS, NOT_ASKED, CheckIn, CheckInError
 T = TypeVar("T")
 EXIT_DUPLICATE = 1
 
-_YES = {"y", "yes"}
-_NO = {"n", "no", "none"}
-_DONT_KNOW = {"?", "d", "dk", "unknown", "not sure", "don't know", "dont know"}
 SCREEN_WORDS = {"yes": PRESENT, "no": ABSENT, "unknown": UNKNOWN, "?": UNKNOWN}
 
 
@@ -121,12 +118,11 @@ def _hours(text: str) -> float:
 
 
 def _yes_no(text: str) -> bool:
-    word = text.strip().lower()
-    if word in _YES:
-        return True
-    if word in _NO:
-        return False
-    raise ValueError("Please type y (yes) or n (no).")
+    """y or n, in the words the interview understands (yes, ja, oui, nope, ...)."""
+    answer = _screen_word(text)
+    if answer == UNKNOWN:
+        raise ValueError("Please type y (yes) or n (no).")
+    return answer == PRESENT
 
 
 # --- the conversation --------------------------------------------------------------------
@@ -235,14 +231,16 @@ def ask_screen(
 
 
 def _screen_word(text: str) -> str:
-    word = text.strip().lower()
-    if word in _YES:
-        return PRESENT
-    if word in _NO:
+    """The interview's yes / no / don't know, plus "none" (of these) for the grouped
+    safety question."""
+    from backcoach.cli.interview import parse_yes_no
+
+    if text.strip().lower() == "none":
         return ABSENT
-    if word in _DONT_KNOW:
-        return UNKNOWN
-    raise ValueError("Please type y (yes), n (no) or ? (not sure).")
+    answer = parse_yes_no(text)  # InvalidAnswerError (a ValueError) names the choices
+    if answer is None:  # "h": there is no help text for a grouped question
+        raise ValueError("Please type y (yes), n (no) or ? (not sure).")
+    return answer
 
 
 def ask_peg(asker: Asker) -> tuple[int, int, int] | None:

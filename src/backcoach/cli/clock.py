@@ -8,7 +8,7 @@ so that weeks of check-ins can be replayed in seconds.
 from __future__ import annotations
 
 import os
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, tzinfo
 
 from backcoach.cli.errors import UserError
 
@@ -29,3 +29,9 @@ def now() -> datetime:
     if os.environ.get(TODAY_ENV):
         return datetime.combine(today(), time(12, 0), tzinfo=UTC)
     return datetime.now(UTC)
+
+
+def local_timezone() -> tzinfo:
+    """This computer's time zone: which day a run belongs to is the person's local day."""
+    zone = datetime.now().astimezone().tzinfo
+    return zone if zone is not None else UTC

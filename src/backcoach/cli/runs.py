@@ -109,15 +109,15 @@ def list_(*, as_json: bool, out: IO[str]) -> int:
 
 
 def report(*, as_json: bool, chart: str | None, out: IO[str]) -> int:
-    from datetime import datetime
 
     from backcoach.cli.store import open_user_store
     from backcoach.content.running import load_training_rules
     from backcoach.services.running import running_report
 
     rules = load_training_rules()
-    tz = datetime.now().astimezone().tzinfo
-    assert tz is not None
+    from backcoach.cli.clock import local_timezone
+
+    tz = local_timezone()
     result = running_report(open_user_store(), rules=rules, tz=tz)
     if chart:
         from backcoach.adapters.charts import chart_paths, write_running_chart

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 import sys
-from datetime import date, datetime
+from datetime import date
 from typing import IO, Any
 
 from backcoach.cli.errors import EXIT_OK, UserError
@@ -86,8 +86,9 @@ def _running(store: Any, female: bool) -> list[Section]:
     from backcoach.services.running import running_report
 
     rules = load_training_rules()
-    tz = datetime.now().astimezone().tzinfo
-    assert tz is not None
+    from backcoach.cli.clock import local_timezone
+
+    tz = local_timezone()
     report = running_report(store, rules=rules, tz=tz, female=female)
     runs = [r for r in report.loads if r.activity.sport == "running"]
     if not runs:

@@ -485,8 +485,3 @@ def adapt(
     if not kept_up:
         return decide("routine_not_kept", facts.step, done=kept.done, days=kept.days)
     return decide("steady", facts.step)
-
-
-def fill(template: str, **values: object) -> str:
-    """A content sentence with its {placeholders} filled in."""
-    return template.format(**values)

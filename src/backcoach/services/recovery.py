@@ -220,11 +220,6 @@ def _texts(value: Any, field: str, error: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
-def merge_checkin(old: CheckIn, changes: Mapping[str, Any]) -> CheckIn:
-    """An edit: the old check-in with the fields given replaced."""
-    return old._replace(**changes)
-
-
 def due(store: Store, *, today: date, rules: RecoveryRules) -> Due:
     """Which questionnaires are due at today's check-in."""
     answered = store.questionnaire_days()

@@ -121,11 +121,7 @@ def _item(source: str, read: Callable[[], ActivitySummary]) -> Item:
     try:
         return Item(source, read(), None)
     except ActivityFileError as exc:
-        # The report names the file itself: drop a reader's own copy of the name.
-        reason = str(exc)
-        for prefix in (f"{source}: ", f"{Path(source).name}: "):
-            reason = reason.removeprefix(prefix)
-        return Item(source, None, type(exc)(reason))
+        return Item(source, None, exc)
 
 
 # --- the report -----------------------------------------------------------------------------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from backcoach.adapters.caseio import case_from_dict
@@ -106,10 +105,6 @@ def adaptation_from_row(row: Any) -> Adaptation:
         message=row.message,
         sources=tuple(row.sources),
     )
-
-
-def iso(value: date) -> str:
-    return value.isoformat()
 
 
 ACTIVITY_FIELDS = (

@@ -821,35 +821,31 @@ def summarise_fit(data: bytes, source: str) -> ActivitySummary:
     The device's own totals from the session message(s) (distance, elapsed time, timer time as
     moving time, ascent, average and maximum heart rate, start) are preferred to the ones
     computed from the records. Raises NotAnActivityError for a FIT file of another type,
-    ActivityFileError (with ``source`` in the message) when nothing usable can be read."""
+    ActivityFileError when nothing usable can be read. ``source`` names the file for the
+    caller's records; messages do not repeat it (the caller names the file, as for GPX)."""
+    del source
     scan = _Scan(bytes(data))
     builder = SummaryBuilder()
-    try:
-        scan.run(add=builder.add, skip_non_activity=True)
-    except ActivityFileError as exc:
-        raise ActivityFileError(f"{source}: {exc}") from None
+    scan.run(add=builder.add, skip_non_activity=True)
     if scan.file_types and FILE_TYPE_ACTIVITY not in scan.file_types:
         kind = scan.file_types[0]
         what = FILE_TYPES.get(kind, f"type {kind}")
-        raise NotAnActivityError(f"{source}: a FIT {what} file, not an activity")
+        raise NotAnActivityError(f"a FIT {what} file, not an activity")
     sessions = scan.sessions
     if builder.points == 0 and (scan.problem is not None or not sessions):
         reason = scan.problem or "no records in the file"
-        raise ActivityFileError(f"{source}: {reason}")
+        raise ActivityFileError(reason)
     start = None
     starts = [s["start_time"] for s in sessions if s.get("start_time") is not None]
     if starts:
         start = datetime.fromtimestamp(min(starts) + FIT_EPOCH, UTC)
     file_id = next((f for f in scan.file_ids if f.get("type") == FILE_TYPE_ACTIVITY), None)
-    try:
-        summary = builder.summary(
-            sport=_sport(sessions, scan.sports),
-            device=device_name(file_id or (scan.file_ids[0] if scan.file_ids else {})),
-            start=start,
-            truncated=scan.problem is not None,
-        )
-    except ActivityFileError as exc:
-        raise ActivityFileError(f"{source}: {exc}") from None
+    summary = builder.summary(
+        sport=_sport(sessions, scan.sports),
+        device=device_name(file_id or (scan.file_ids[0] if scan.file_ids else {})),
+        start=start,
+        truncated=scan.problem is not None,
+    )
     return _with_session_totals(summary, sessions)
 
 
