@@ -12,10 +12,13 @@ from datetime import UTC, datetime
 from typing import Final, NamedTuple
 
 EARTH_RADIUS_M: Final = 6_371_000.0
-# An interval counts as moving when its average speed is at least this (a slow walk is
-# about 1 m/s) and it is not a pause in recording longer than MAX_GAP_S.
-MOVING_SPEED_M_S: Final = 0.5
-MAX_GAP_S: Final = 60.0
+# A step between two timed points counts as moving time when its average speed, height
+# change included, is above 1 km/h: gpxpy's definition (``get_moving_data``, its default
+# ``stopped_speed_threshold``), the oracle issue 5 names, so that a GPX file's moving time
+# here is the one people get from gpxpy-based tools. A step of any length counts: a watch
+# that saves points sparsely ("smart recording") or loses signal in a tunnel is still
+# moving, and an auto-paused watch's long step is slow, so it is not.
+MOVING_SPEED_M_S: Final = 1 / 3.6
 
 
 class ActivityFileError(ValueError):
@@ -68,9 +71,11 @@ class SummaryBuilder:
     longer. Climb is :func:`elevation_gain`'s smoothed rise. Both are per segment:
     :meth:`break_segment` marks a gap (a GPX ``<trkseg>`` or ``<trk>``, a TCX ``<Track>``)
     across which no distance, climb or moving time is counted. Elapsed time is wall-clock,
-    first point to last, gaps included (Strava's "Elapsed Time"). Moving time is ours, not
-    gpxpy's: a step counts at MOVING_SPEED_M_S or more and MAX_GAP_S or less (gpxpy: above
-    1 km/h, any length)."""
+    first point to last, gaps included (Strava's "Elapsed Time"). Moving time is gpxpy's:
+    the steps between timed points whose speed is above MOVING_SPEED_M_S, the step's
+    distance being the horizontal distance covered since the previous timed point (the
+    device's own distance when the file has one) with the height change added (3-D) when
+    both points have an elevation."""
 
     # Metres per degree of latitude (and of longitude at the equator) on the sphere of
     # haversine_m, so that short and long steps agree; written out in add() for speed.
@@ -90,6 +95,7 @@ class SummaryBuilder:
         self._last_lon = 0.0
         self._last_t: float | None = None  # the previous timed point, for moving time
         self._last_d = 0.0  # ... and the distance travelled by then
+        self._last_ele: float | None = None  # ... and its elevation
         # Climb, streamed: the segment's last two raw elevations, how many it has had, the
         # last smoothed elevation, the climb so far (closed segments and this one).
         self._ele_2 = 0.0
@@ -145,10 +151,11 @@ class SummaryBuilder:
             previous_t = self._last_t
             if previous_t is not None:
                 dt = t - previous_t
-                if 0 < dt <= MAX_GAP_S and travelled - self._last_d >= MOVING_SPEED_M_S * dt:
+                if dt > 0 and _moving(travelled - self._last_d, ele, self._last_ele, dt):
                     self.moving_s += dt
             self._last_t = t
             self._last_d = travelled
+            self._last_ele = ele
         if ele is not None:
             n = self._ele_n
             if n >= 2:  # the previous point's smoothed elevation is now known
@@ -200,6 +207,8 @@ class SummaryBuilder:
         moving_s = self.moving_s
         previous_t = self._last_t
         previous_d = self._last_d
+        previous_ele = self._last_ele
+        speed = MOVING_SPEED_M_S
         ele_2 = self._ele_2
         ele_1 = self._ele_1
         ele_n = self._ele_n
@@ -232,10 +241,18 @@ class SummaryBuilder:
                     last_t = t
                 if previous_t is not None:
                     dt = t - previous_t
-                    if 0 < dt <= MAX_GAP_S and position_m - previous_d >= MOVING_SPEED_M_S * dt:
-                        moving_s += dt
+                    if dt > 0:  # _moving(), written out
+                        step = position_m - previous_d
+                        limit = speed * dt
+                        if step > limit or (
+                            ele is not None
+                            and previous_ele is not None
+                            and step * step + (ele - previous_ele) ** 2 > limit * limit
+                        ):
+                            moving_s += dt
                 previous_t = t
                 previous_d = position_m
+                previous_ele = ele
             if ele is not None:
                 if ele_n >= 2:
                     smoothed = 0.3 * ele_2 + 0.4 * ele_1 + 0.3 * ele
@@ -266,6 +283,7 @@ class SummaryBuilder:
         self.moving_s = moving_s
         self._last_t = previous_t
         self._last_d = previous_d
+        self._last_ele = previous_ele
         self._ele_2 = ele_2
         self._ele_1 = ele_1
         self._ele_n = ele_n
@@ -330,6 +348,18 @@ class SummaryBuilder:
             truncated=truncated,
             name=name,
         )
+
+
+def _moving(step_m: float, ele: float | None, previous_ele: float | None, dt: float) -> bool:
+    """Whether a step of ``step_m`` horizontal metres in ``dt`` (> 0) seconds was moving:
+    faster than MOVING_SPEED_M_S, counting the climb or descent when both ends have an
+    elevation (compared squared, to spare a square root on every point)."""
+    limit = MOVING_SPEED_M_S * dt
+    if step_m > limit:
+        return True
+    if ele is None or previous_ele is None:
+        return False
+    return step_m * step_m + (ele - previous_ele) ** 2 > limit * limit
 
 
 def elevation_gain(elevations: list[float]) -> float:
