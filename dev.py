@@ -37,6 +37,10 @@ def ensure_venv() -> None:
     pip = [str(BIN / "python"), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
     subprocess.run([*pip, "--upgrade", "pip"], check=True)
     subprocess.run([*pip, "-e", f"{ROOT}[dev]"], check=True)
+    # Bytecode now, as pip does for a regular install: where PYTHONDONTWRITEBYTECODE is
+    # set, an editable install would otherwise compile its modules on every start.
+    compile_src = [str(BIN / "python"), "-m", "compileall", "-q", str(ROOT / "src")]
+    subprocess.run(compile_src, check=True)
     STAMP.write_text(wanted)
 
 

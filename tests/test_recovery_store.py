@@ -570,3 +570,33 @@ def test_delete_all_leaves_no_answer_on_disk(home: Path) -> None:
     for path in home.iterdir():
         if path.name.startswith("backcoach.sqlite3"):
             assert secret.encode() not in path.read_bytes(), path.name
+
+
+def test_forms_and_checks_load_only_when_used_and_the_models_pass_the_checks(
+    home: Path,
+) -> None:
+    # A fresh process: the test process has long since imported everything.
+    script = (
+        "import sys\n"
+        "from backcoach.storage.store import open_store\n"
+        "open_store()\n"
+        "print('django.template' in sys.modules)\n"
+        "print(type(sys.modules['django.forms']).__name__)\n"
+        "from backcoach.storage.models import CheckInRecord\n"
+        "field = CheckInRecord._meta.get_field('pain').formfield()\n"
+        "print(type(field).__module__, type(field).__name__)\n"
+        "from django.core import checks\n"
+        "print(checks.run_checks())\n"
+    )
+    env = {**os.environ, "BACKCOACH_HOME": str(home)}
+    env.pop("DATABASE_URL", None)
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, env=env, timeout=60, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "False",  # the template engine never imported
+        "_LazyModule",  # django.forms is in sys.modules, not yet run
+        "django.forms.fields IntegerField",  # and complete on first use
+        "[]",  # Django's system checks find nothing wrong with the models
+    ]

@@ -268,7 +268,6 @@ def ask_peg(asker: Asker) -> tuple[int, int, int] | None:
 
 
 def run(args: Any, *, today: date, inp: IO[str], out: IO[str]) -> int:
-    from backcoach.cli.engine import catalog
     from backcoach.cli.store import open_user_store
     from backcoach.content.recovery import load_recovery_rules
     from backcoach.services.recovery import rescreen_questions
@@ -304,6 +303,8 @@ def run(args: Any, *, today: date, inp: IO[str], out: IO[str]) -> int:
         raise UserError(f"--edit: there is no check-in for {day} to change")
     routine_logged = day in store.routine_days()
     if interactive:
+        from backcoach.cli.engine import catalog
+
         asker = Asker(inp, ui)
         questions = rescreen_questions(catalog(), rules)
         try:
@@ -438,9 +439,7 @@ def _save(
     ui: IO[str],
     rules: Any,
 ) -> int:
-    from backcoach.adapters.result_json import ResultWriter
     from backcoach.cli import clock
-    from backcoach.cli.engine import catalog
     from backcoach.services.recovery import NoAssessmentError, record_checkin
     from backcoach.storage.errors import DuplicateCheckInError, StoreError
 
@@ -455,7 +454,7 @@ def _save(
             # Built only if a warning sign needs the triage again: most check-ins never
             # load the engine, which keeps the command quick.
             assessor=_LazyAssessor(),
-            result_json=lambda assessment: ResultWriter(catalog()).to_dict(assessment),
+            result_json=_result_json,
         )
     except CheckInError as exc:
         flag = _FLAG_OF.get(exc.field, exc.field)
@@ -480,13 +479,20 @@ class _LazyAssessor:
         return assessor().assess(case)
 
 
-def _tell(outcome: Any, ui: IO[str], rules: Any, store: Any, today: date) -> None:
+def _result_json(assessment: Any) -> dict[str, Any]:
+    from backcoach.adapters.result_json import ResultWriter
     from backcoach.cli.engine import catalog
-    from backcoach.cli.render import render_emergency, render_triage, wrap
-    from backcoach.domain.model import Level
+
+    return ResultWriter(catalog()).to_dict(assessment)
+
+
+def _tell(outcome: Any, ui: IO[str], rules: Any, store: Any, today: date) -> None:
+    from backcoach.cli.render import wrap
 
     if outcome.retriage is not None:
-        from backcoach.cli.engine import assessor
+        from backcoach.cli.engine import assessor, catalog
+        from backcoach.cli.render import render_emergency, render_triage
+        from backcoach.domain.model import Level
 
         stored = store.latest_stored_assessment()
         assessment = assessor().assess(stored.case)

@@ -257,9 +257,9 @@ def decide_week(
     start = week_start(plan, today)
     if start is None:
         return None
-    changes = store.adaptations()
-    if any(change.week_start == start for change in changes):
+    if store.has_adaptation(plan.id, start):
         return None
+    changes = store.adaptations()
     checkins = [c for c in store.checkins() if c.day < start]
     last_week = [c for c in checkins if c.day >= start - timedelta(days=7)]
     facts = WeekFacts(

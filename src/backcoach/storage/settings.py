@@ -11,7 +11,9 @@ timeout on every connection, and write transactions that take the lock at once
 from __future__ import annotations
 
 import copy
+import importlib.util
 import os
+import sys
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -24,6 +26,12 @@ BUSY_TIMEOUT_SECONDS: Final = 30
 BUSY_TIMEOUT_ENV: Final = "BACKCOACH_DB_TIMEOUT"  # seconds to wait for a locked database
 _POSTGRES_SCHEMES: Final = ("postgresql", "postgres")
 INSTALLED_APPS: Final = ["backcoach.storage"]
+# Modules the ORM imports but a command that only reads and writes rows never runs:
+# django.forms (for Field.formfield(); it pulls in the template engine), django.core.checks
+# (the system checks), sqlparse (splitting SQL scripts, for migrations) and multiprocessing
+# (cloning test databases). Loaded lazily, on first use, they take about 30 ms off every
+# command's start (issue 4: a check-in under 200 ms).
+LAZY_DJANGO_MODULES: Final = ("django.forms", "django.core.checks", "sqlparse", "multiprocessing")
 
 # The database settings last configured, as built here: Django fills in its defaults in
 # settings.DATABASES itself, so that dict cannot tell whether the database changed.
@@ -122,6 +130,7 @@ def configure_django(database_url: str | None = None) -> dict[str, Any]:
     if database == _configured:
         return database
     if not settings.configured:
+        load_lazily(LAZY_DJANGO_MODULES)
         settings.configure(
             DATABASES={"default": copy.deepcopy(database)},
             INSTALLED_APPS=INSTALLED_APPS,
@@ -140,6 +149,27 @@ def configure_django(database_url: str | None = None) -> dict[str, Any]:
         _switch_default_database(database)
     _configured = copy.deepcopy(database)
     return database
+
+
+def load_lazily(names: tuple[str, ...]) -> None:
+    """Put each module not yet imported in ``sys.modules`` as a lazy module: importing it
+    is free, and it runs on the first use of one of its names (importlib's LazyLoader
+    recipe). Before Python 3.12 that first use is not thread-safe: a server answering from
+    several threads should import these modules itself before it starts serving."""
+    for name in names:
+        if name in sys.modules:
+            continue
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.loader is None:
+            continue
+        loader = importlib.util.LazyLoader(spec.loader)
+        spec.loader = loader
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        loader.exec_module(module)
+        parent, _, child = name.rpartition(".")
+        if parent:
+            setattr(sys.modules[parent], child, module)
 
 
 def close_connections() -> None:

@@ -225,6 +225,16 @@ class Store:
             rows = list(AdaptationRecord.objects.filter(plan_id=plan.id).order_by("week_start"))
         return [adaptation_from_row(row) for row in rows]
 
+    def has_adaptation(self, plan_id: int, week_start: date) -> bool:
+        """Whether the plan's change for the week starting ``week_start`` is decided (one
+        indexed lookup: asked on every check-in, where adaptations() would read them all)."""
+        from backcoach.storage.models import AdaptationRecord
+
+        with self.atomic("reading"):
+            return bool(
+                AdaptationRecord.objects.filter(plan_id=plan_id, week_start=week_start).exists()
+            )
+
     def save_adaptation(self, adaptation: Adaptation, now: datetime) -> bool:
         """Record the plan change for a week; False if that week has one already."""
         from backcoach.storage.models import AdaptationRecord
