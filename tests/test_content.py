@@ -182,3 +182,26 @@ def test_a_new_home_folder_is_private(
     assert (home / "cache").is_dir()
     assert home.stat().st_mode & 0o777 == 0o700
     assert (home / "cache").stat().st_mode & 0o777 == 0o700
+
+
+@pytest.mark.parametrize(
+    ("file", "change", "to", "field"),
+    [
+        ("recovery.yaml", "  average_days:\n    value: 7\n    basis: design",
+         "  average_days:\n    value: 7\n    basis: a guess", "thresholds.average_days.basis"),
+        ("running.yaml", "    basis: literature\n    sources: [frandsen-2025]",
+         "    basis: folklore\n    sources: [frandsen-2025]", "thresholds.spike_ratio.basis"),
+    ],
+)  # fmt: skip
+def test_recovery_and_running_errors_name_the_field(
+    data_copy: Path, file: str, change: str, to: str, field: str
+) -> None:
+    from backcoach.content.recovery import validate_recovery
+    from backcoach.content.running import validate_running
+
+    validate = {"recovery.yaml": validate_recovery, "running.yaml": validate_running}[file]
+    validate(data_copy)  # as shipped: valid
+    edit(data_copy / file, change, to)
+    with pytest.raises(ContentError) as err:
+        validate(data_copy)
+    assert (err.value.file, err.value.item, err.value.field) == (file, None, field)

@@ -29,7 +29,7 @@ from backcoach.domain.advice import (
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from pydantic import BaseModel, ValidationError
+    from pydantic import BaseModel
 
 ADVICE_FILE = "advice.yaml"
 CACHE_FORMAT = 1
@@ -53,17 +53,12 @@ def validate_advice(data_dir: str | Path = DATA_DIR) -> dict[str, Any]:
     """Validate the advice file against the catalog; return it as plain JSON-able data."""
     from pathlib import Path
 
-    from pydantic import ValidationError
-
-    from backcoach.content.validate import read_yaml
+    from backcoach.content.validate import read_yaml, validate_document
 
     data_dir = Path(data_dir)
     catalog = loader.load_plain(os.fspath(data_dir))
     raw = read_yaml(data_dir / ADVICE_FILE, ADVICE_FILE)
-    try:
-        model = _file_model().model_validate(raw)
-    except ValidationError as exc:
-        raise _content_error(raw, exc) from None
+    model = validate_document(ADVICE_FILE, raw, _file_model(), items_at=("advice",))
     items: list[dict[str, Any]] = model.model_dump(mode="json")["advice"]
     _check_references(
         items,
@@ -141,20 +136,6 @@ def _check_references(
                     if fid not in finding_ids:
                         field = f"{part}.{key}"
                         raise ContentError(ADVICE_FILE, aid, field, f"unknown finding {fid!r}")
-
-
-def _content_error(raw: Any, exc: ValidationError) -> ContentError:
-    error = exc.errors()[0]
-    loc = list(error["loc"])
-    if len(loc) >= 2 and loc[0] == "advice" and isinstance(loc[1], int):
-        items = raw.get("advice") if isinstance(raw, dict) else None
-        raw_item = items[loc[1]] if isinstance(items, list) and loc[1] < len(items) else None
-        item_id = raw_item.get("id") if isinstance(raw_item, dict) else None
-        item = str(item_id) if item_id is not None else f"#{loc[1] + 1}"
-        field = ".".join(str(part) for part in loc[2:]) or None
-        return ContentError(ADVICE_FILE, item, field, error["msg"])
-    field = ".".join(str(part) for part in loc) or None
-    return ContentError(ADVICE_FILE, None, field, error["msg"])
 
 
 # --- the schema -------------------------------------------------------------------------

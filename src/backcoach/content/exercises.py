@@ -33,7 +33,7 @@ from backcoach.domain.exercises import (
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from pydantic import BaseModel, ValidationError
+    from pydantic import BaseModel
 
 EXERCISES_FILE = "exercises.yaml"
 DRAWINGS_FOLDER = "drawings"
@@ -75,23 +75,12 @@ def validate_exercises(data_dir: str | Path = DATA_DIR) -> dict[str, Any]:
     """Validate the exercise library; return it as plain JSON-able data."""
     from pathlib import Path
 
-    from pydantic import ValidationError
-
-    from backcoach.content.schema import SourceItem
-    from backcoach.content.validate import parse_items, read_yaml
+    from backcoach.content.validate import read_source_ids, read_yaml, validate_document
 
     data_dir = Path(data_dir)
-    source_ids: set[str] = set()
-    for path in sorted((data_dir / "sources").glob("*.yaml")):
-        label = f"sources/{path.name}"
-        document = read_yaml(path, label)
-        source_ids.update(s.id for s in parse_items(label, document, "sources", SourceItem))
-
+    source_ids = read_source_ids(data_dir)
     raw = read_yaml(data_dir / EXERCISES_FILE, EXERCISES_FILE)
-    try:
-        model = _file_model().model_validate(raw)
-    except ValidationError as exc:
-        raise _content_error(EXERCISES_FILE, raw, exc) from None
+    model = validate_document(EXERCISES_FILE, raw, _file_model(), items_at=("exercises",))
     exercises: list[dict[str, Any]] = model.model_dump(mode="json")["exercises"]
 
     drawings = data_dir / DRAWINGS_FOLDER
@@ -188,22 +177,6 @@ def _check_safety(data: dict[str, Any]) -> None:
         raise ContentError(
             EXERCISES_FILE, xid, "dose.minutes", "give minutes for aerobic exercise, and only then"
         )
-
-
-def _content_error(label: str, raw: Any, exc: ValidationError) -> ContentError:
-    error = exc.errors()[0]
-    loc = list(error["loc"])
-    item: str | None = None
-    field: str | None
-    if len(loc) >= 2 and loc[0] == "exercises" and isinstance(loc[1], int):
-        items = raw.get("exercises") if isinstance(raw, dict) else None
-        raw_item = items[loc[1]] if isinstance(items, list) and loc[1] < len(items) else None
-        item_id = raw_item.get("id") if isinstance(raw_item, dict) else None
-        item = str(item_id) if item_id is not None else f"#{loc[1] + 1}"
-        field = ".".join(str(part) for part in loc[2:]) or None
-    else:
-        field = ".".join(str(part) for part in loc) or None
-    return ContentError(label, item, field, error["msg"])
 
 
 # --- the schema -------------------------------------------------------------------------

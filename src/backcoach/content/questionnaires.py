@@ -32,7 +32,7 @@ from backcoach.domain.questionnaires import (
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from pydantic import BaseModel, ValidationError
+    from pydantic import BaseModel
 
 QUESTIONNAIRE_FOLDER = "questionnaires"
 CACHE_FORMAT = 1
@@ -61,17 +61,10 @@ def validate_questionnaires(data_dir: str | Path = DATA_DIR) -> dict[str, Any]:
     """Validate the questionnaire files; return them as plain JSON-able data."""
     from pathlib import Path
 
-    from pydantic import ValidationError
-
-    from backcoach.content.schema import SourceItem
-    from backcoach.content.validate import parse_items, read_yaml
+    from backcoach.content.validate import read_source_ids, read_yaml, validate_document
 
     data_dir = Path(data_dir)
-    source_ids: set[str] = set()
-    for path in sorted((data_dir / "sources").glob("*.yaml")):
-        label = f"sources/{path.name}"
-        document = read_yaml(path, label)
-        source_ids.update(s.id for s in parse_items(label, document, "sources", SourceItem))
+    source_ids = read_source_ids(data_dir)
 
     folder = data_dir / QUESTIONNAIRE_FOLDER
     paths = sorted(folder.glob("*.yaml"))
@@ -82,10 +75,13 @@ def validate_questionnaires(data_dir: str | Path = DATA_DIR) -> dict[str, Any]:
     for path in paths:
         label = f"{QUESTIONNAIRE_FOLDER}/{path.name}"
         raw = read_yaml(path, label)
-        try:
-            model = file_model.model_validate(raw)
-        except ValidationError as exc:
-            raise _content_error(label, raw, exc) from None
+        model = validate_document(
+            label,
+            raw,
+            file_model,
+            items_at=("questionnaire", "items"),
+            owner_at=("questionnaire",),
+        )
         data: dict[str, Any] = model.model_dump(mode="json")["questionnaire"]
         qid: str = data["id"]
         if path.stem != qid:  # file names are unique, so this keeps ids unique too
@@ -192,26 +188,6 @@ def _check_notice(folder: Path, label: str, data: dict[str, Any]) -> None:
             raise ContentError(
                 f"{QUESTIONNAIRE_FOLDER}/{name}", qid, field, f"{name} does not quote the {field}"
             )
-
-
-def _content_error(label: str, raw: Any, exc: ValidationError) -> ContentError:
-    error = exc.errors()[0]
-    loc = list(error["loc"])
-    body = raw.get("questionnaire") if isinstance(raw, dict) else None
-    qid = body.get("id") if isinstance(body, dict) else None
-    item: str | None
-    if len(loc) >= 3 and loc[:2] == ["questionnaire", "items"] and isinstance(loc[2], int):
-        items = body.get("items") if isinstance(body, dict) else None
-        raw_item = items[loc[2]] if isinstance(items, list) and loc[2] < len(items) else None
-        item_id = raw_item.get("id") if isinstance(raw_item, dict) else None
-        item = str(item_id) if item_id is not None else f"#{loc[2] + 1}"
-        field = ".".join(str(part) for part in loc[3:]) or None
-    elif loc[:1] == ["questionnaire"]:
-        item = str(qid) if qid is not None else None
-        field = ".".join(str(part) for part in loc[1:]) or None
-    else:
-        item, field = None, ".".join(str(part) for part in loc) or None
-    return ContentError(label, item, field, error["msg"])
 
 
 # --- the schema -------------------------------------------------------------------------

@@ -80,19 +80,14 @@ def load_plain(data_dir: str = DATA_DIR) -> dict[str, Any]:
 def validate_recovery(data_dir: str | Path = DATA_DIR) -> dict[str, Any]:
     from pathlib import Path
 
-    from pydantic import ValidationError
-
-    from backcoach.content.validate import read_yaml
+    from backcoach.content.validate import read_yaml, validate_document
 
     data_dir = Path(data_dir)
     catalog = loader.load_plain(os.fspath(data_dir))
     raw = read_yaml(data_dir / RECOVERY_FILE, RECOVERY_FILE)
-    try:
-        plain: dict[str, Any] = _file_model().model_validate(raw).model_dump(mode="json")
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        field = ".".join(str(part) for part in error["loc"]) or None
-        raise ContentError(RECOVERY_FILE, None, field, error["msg"]) from None
+    plain: dict[str, Any] = validate_document(RECOVERY_FILE, raw, _file_model()).model_dump(
+        mode="json"
+    )
     _check_references(plain, catalog)
     return plain
 

@@ -37,19 +37,14 @@ def load_plain(data_dir: str = DATA_DIR) -> dict[str, Any]:
 def validate_running(data_dir: str | Path = DATA_DIR) -> dict[str, Any]:
     from pathlib import Path
 
-    from pydantic import ValidationError
-
-    from backcoach.content.validate import read_yaml
+    from backcoach.content.validate import read_yaml, validate_document
 
     data_dir = Path(data_dir)
     catalog = loader.load_plain(os.fspath(data_dir))
     raw = read_yaml(data_dir / RUNNING_FILE, RUNNING_FILE)
-    try:
-        plain: dict[str, Any] = _file_model().model_validate(raw).model_dump(mode="json")
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        field = ".".join(str(part) for part in error["loc"]) or None
-        raise ContentError(RUNNING_FILE, None, field, error["msg"]) from None
+    plain: dict[str, Any] = validate_document(RUNNING_FILE, raw, _file_model()).model_dump(
+        mode="json"
+    )
     sources = {s["id"] for s in catalog["sources"]}
     for name, item in plain["thresholds"].items():
         for sid in item["sources"]:

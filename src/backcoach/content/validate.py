@@ -38,6 +38,60 @@ def read_yaml(path: Path, label: str) -> Any:
         raise ContentError(label, None, None, f"not valid YAML: {exc}") from None
 
 
+def validate_document(
+    label: str,
+    raw: Any,
+    model: type[M],
+    items_at: tuple[str, ...] = (),
+    owner_at: tuple[str, ...] = (),
+) -> M:
+    """``model.model_validate(raw)``, or a ContentError naming the file, the item and the
+    field. An error inside the list at ``items_at`` (a path of keys) names the item by its
+    id, else by its position; one elsewhere under ``owner_at`` names the owner by its id
+    (a questionnaire file's one questionnaire)."""
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        loc = list(error["loc"])
+        raise _located_error(label, raw, loc, error["msg"], items_at, owner_at) from None
+
+
+def _located_error(
+    label: str,
+    raw: Any,
+    loc: list[Any],
+    message: str,
+    items_at: tuple[str, ...],
+    owner_at: tuple[str, ...],
+) -> ContentError:
+    n = len(items_at)
+    if n and len(loc) > n and tuple(loc[:n]) == items_at and isinstance(loc[n], int):
+        items = _dig(raw, items_at)
+        index = loc[n]
+        item = items[index] if isinstance(items, list) and index < len(items) else None
+        item_id = item.get("id") if isinstance(item, dict) else None
+        name = str(item_id) if item_id is not None else f"#{index + 1}"
+        return ContentError(label, name, _dotted(loc[n + 1 :]), message)
+    m = len(owner_at)
+    if m and tuple(loc[:m]) == owner_at:
+        owner = _dig(raw, owner_at)
+        owner_id = owner.get("id") if isinstance(owner, dict) else None
+        owner_name = str(owner_id) if owner_id is not None else None
+        return ContentError(label, owner_name, _dotted(loc[m:]), message)
+    return ContentError(label, None, _dotted(loc), message)
+
+
+def _dig(raw: Any, keys: tuple[str, ...]) -> Any:
+    for key in keys:
+        raw = raw.get(key) if isinstance(raw, dict) else None
+    return raw
+
+
+def _dotted(parts: list[Any]) -> str | None:
+    return ".".join(str(part) for part in parts) or None
+
+
 def parse_items(
     label: str, document: Any, key: str, model: type[M], id_field: str = "id"
 ) -> list[M]:
@@ -59,6 +113,15 @@ def parse_items(
         seen.add(name)
         items.append(item)
     return items
+
+
+def read_source_ids(data_dir: Path) -> set[str]:
+    """The ids of the sources registry (``sources/*.yaml``), each file validated."""
+    ids: set[str] = set()
+    for path in sorted((data_dir / "sources").glob("*.yaml")):
+        label = f"sources/{path.name}"
+        ids.update(s.id for s in parse_items(label, read_yaml(path, label), "sources", SourceItem))
+    return ids
 
 
 def content_hash(data_dir: Path) -> str:
