@@ -765,6 +765,20 @@ def test_piped_checkin_stopped_early_saves_nothing(assessed: dict[str, str]) -> 
     assert export(assessed)["checkins"] == []
 
 
+def test_input_ending_inside_a_questionnaire_stops_the_checkin_cleanly(
+    assessed: dict[str, str],
+) -> None:
+    # Pain, Enter through the 9 optional questions, no warning signs, the PEG, then yes to
+    # the Roland-Morris (due at the first check-in), and the input ends at its first item.
+    answers = b"4\n" + b"\n" * 9 + b"n\n5\n4\n6\ny\n"
+    done = run(assessed, "checkin", stdin=answers)
+    assert "Roland-Morris" in done.stdout.decode()
+    assert done.returncode == 1, done.stderr.decode()
+    assert "Stopped. Nothing was saved." in done.stdout.decode()
+    assert b"Traceback" not in done.stderr
+    assert export(assessed)["checkins"] == []
+
+
 # --- 11. help --------------------------------------------------------------------------------
 
 

@@ -35,8 +35,10 @@ _RESET = "\033[0m"
 T = TypeVar("T")
 
 
-class InputClosedError(Exception):
-    """The person closed the input (Ctrl-D) before the interview was over."""
+class InputClosedError(EOFError):
+    """The person closed the input (Ctrl-D) before the interview was over. An EOFError, so
+    that a command asking a questionnaire through the interview's terminal (the check-in)
+    stops the same way whichever question the input ended at."""
 
 
 class InvalidAnswerError(ValueError):
