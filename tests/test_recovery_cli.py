@@ -306,6 +306,9 @@ BAD_INPUT = [
     ("--screen", ["--screen", "nosuch=yes", "--pain", "3"], "'nosuch'"),
     ("--screen", ["--screen", "fever=maybe", "--pain", "3"], "yes, no or unknown"),
     ("--peg", ["--peg", "1,2", "--pain", "3"], "three numbers"),
+    ("--startback", ["--startback", "0,1,0,0,1,0,0,1", "--pain", "3"], "the 9 answers"),
+    ("--startback", ["--startback", "0,1,0,0,1,0,0,2,2", "--pain", "3"], "as 0 (disagree)"),
+    ("--startback", ["--startback", "0,1,0,0,1,0,0,1,5", "--pain", "3"], "0 (not at all) to 4"),
     ("--sleep-hours", ["--sleep-hours", "30", "--pain", "3"], "0 to 24"),
     ("--activity-minutes", ["--activity-minutes", "2000", "--pain", "3"], "1440"),
 ]
@@ -763,6 +766,20 @@ def test_piped_checkin_stopped_early_saves_nothing(assessed: dict[str, str]) -> 
     assert done.returncode == 1
     assert "Stopped. Nothing was saved." in done.stdout.decode()
     assert export(assessed)["checkins"] == []
+
+
+def test_startback_again_by_flag_at_week_two(assessed: dict[str, str]) -> None:
+    week_two = TODAY + timedelta(weeks=2)
+    reminded = ok(run(assessed, *checkin_args(3, 14), day=week_two))
+    assert "STarT Back is due again: add --startback" in words(reminded.stdout)
+    answers = "0,1,0,0,1,0,0,1,2"
+    next_day = week_two + timedelta(days=1)
+    given = ok(run(assessed, *checkin_args(3, 15), "--startback", answers, day=next_day))
+    assert "STarT Back" not in words(given.stdout)
+    checkins = export(assessed, day=next_day)["checkins"]
+    assert checkins[-1]["startback"] == {f"sb{n}": int(v) for n, v in
+                                         enumerate(answers.split(","), start=1)}  # fmt: skip
+    assert checkins[-2]["startback"] == {}
 
 
 def test_input_ending_inside_a_questionnaire_stops_the_checkin_cleanly(

@@ -96,6 +96,23 @@ def parse_rmdq(text: str) -> tuple[tuple[str, int], ...]:
     return tuple(sorted((f"rmdq{n}", int(n in ticked)) for n in range(1, RMDQ_ITEMS + 1)))
 
 
+STARTBACK_HINT = (
+    "--startback: give the 9 answers in order, items 1 to 8 as 0 (disagree) or 1 (agree) "
+    "and item 9 from 0 (not at all) to 4 (extremely), like 0,1,0,0,1,0,0,1,2"
+)
+
+
+def parse_startback(text: str) -> tuple[tuple[str, int], ...]:
+    """``0,1,0,0,1,0,0,1,2``: STarT Back's 9 answers in order, as sb1..sb9."""
+    parts = parse_list(text)
+    if len(parts) != 9 or not all(p.isdigit() for p in parts):
+        raise UserError(STARTBACK_HINT)
+    values = [int(p) for p in parts]
+    if any(v > 1 for v in values[:8]) or values[8] > 4:
+        raise UserError(STARTBACK_HINT)
+    return tuple((f"sb{n}", value) for n, value in enumerate(values, start=1))
+
+
 def _whole(low: int, high: int, hint: str) -> Callable[[str], int]:
     def parse(text: str) -> int:
         word = text.strip().removesuffix("/10").strip()
@@ -354,6 +371,8 @@ def _from_flags(args: Any, questions: Sequence[str]) -> dict[str, Any]:
         values["peg"] = parse_peg(args.peg)
     if args.rmdq is not None:
         values["rmdq"] = parse_rmdq(args.rmdq)
+    if args.startback is not None:
+        values["startback"] = parse_startback(args.startback)
     return values
 
 
@@ -382,7 +401,7 @@ def _questionnaires(
             rmdq = _ask_questionnaire(term, load_questionnaire("rmdq"))
             if rmdq is not None:
                 extra["rmdq"] = tuple(sorted(rmdq.answers_map.items()))
-    if now_due.startback_week is not None:
+    if now_due.startback_week is not None and "startback" not in given:
         from backcoach.cli.interview import Terminal, _ask_questionnaire
         from backcoach.content.questionnaires import load_questionnaire
 
@@ -407,7 +426,7 @@ _FLAG_OF = {
     "screen": "--screen",
     "peg": "--peg",
     "rmdq": "--rmdq",
-    "startback": "STarT Back",
+    "startback": "--startback",
     "date": "--date",
 }
 
@@ -531,8 +550,8 @@ def reminders(store: Any, checkin: CheckIn, rules: Any) -> list[str]:
         )
     if now_due.startback_week is not None and not checkin.startback:
         lines.append(
-            f"Week {now_due.startback_week}: STarT Back is due again. Run `backcoach checkin` "
-            "to answer its 9 questions."
+            f"Week {now_due.startback_week}: STarT Back is due again: add --startback with "
+            "its 9 answers, or run `backcoach checkin` to be asked."
         )
     return lines
 

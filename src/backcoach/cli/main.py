@@ -268,6 +268,12 @@ def _add_recovery_commands(commands: Any) -> None:
         help="the monthly Roland-Morris: the numbers of the statements that describe you "
         "today, e.g. 2,5,9 (none for none)",
     )
+    checkin.add_argument(
+        "--startback",
+        metavar="LIST",
+        help="STarT Back again (asked at weeks 2 and 4): its 9 answers in order, items 1-8 "
+        "as 0 or 1 (disagree or agree), item 9 from 0 to 4, e.g. 0,1,0,0,1,0,0,1,2",
+    )
     checkin.add_argument("--no-input", action="store_true", help="never ask; use the flags only")
     action = checkin.add_mutually_exclusive_group()
     action.add_argument("--edit", action="store_true", help="change the day's check-in")
