@@ -575,13 +575,16 @@ def test_delete_all_leaves_no_answer_on_disk(home: Path) -> None:
 def test_forms_and_checks_load_only_when_used_and_the_models_pass_the_checks(
     home: Path,
 ) -> None:
-    # A fresh process: the test process has long since imported everything.
+    # A fresh process (the test process has long since imported everything), on a record
+    # already made: making it runs Django's migrate command, which loads the checks.
+    open_store()
     script = (
         "import sys\n"
         "from backcoach.storage.store import open_store\n"
         "open_store()\n"
         "print('django.template' in sys.modules)\n"
         "print(type(sys.modules['django.forms']).__name__)\n"
+        "print(type(sys.modules['django.core.checks']).__name__)\n"
         "from backcoach.storage.models import CheckInRecord\n"
         "field = CheckInRecord._meta.get_field('pain').formfield()\n"
         "print(type(field).__module__, type(field).__name__)\n"
@@ -597,6 +600,7 @@ def test_forms_and_checks_load_only_when_used_and_the_models_pass_the_checks(
     assert done.stdout.splitlines() == [
         "False",  # the template engine never imported
         "_LazyModule",  # django.forms is in sys.modules, not yet run
+        "_LazyModule",  # django.core.checks too
         "django.forms.fields IntegerField",  # and complete on first use
         "[]",  # Django's system checks find nothing wrong with the models
     ]

@@ -27,11 +27,12 @@ BUSY_TIMEOUT_ENV: Final = "BACKCOACH_DB_TIMEOUT"  # seconds to wait for a locked
 _POSTGRES_SCHEMES: Final = ("postgresql", "postgres")
 INSTALLED_APPS: Final = ["backcoach.storage"]
 # Modules the ORM imports but a command that only reads and writes rows never runs:
-# django.forms (for Field.formfield(); it pulls in the template engine), django.core.checks
-# (the system checks), sqlparse (splitting SQL scripts, for migrations) and multiprocessing
-# (cloning test databases). Loaded lazily, on first use, they take about 30 ms off every
-# command's start (issue 4: a check-in under 200 ms).
-LAZY_DJANGO_MODULES: Final = ("django.forms", "django.core.checks", "sqlparse", "multiprocessing")
+# django.forms (for Field.formfield(); it pulls in the template engine) and
+# django.core.checks (the system checks). Loaded lazily, on first use, they take about
+# 30 ms off every command's start (issue 4: a check-in under 200 ms). Only modules that
+# Django imports with ``from package import module`` stay lazy: a plain ``import module``
+# asks the module for its ``__spec__``, which loads it at once.
+LAZY_DJANGO_MODULES: Final = ("django.forms", "django.core.checks")
 
 # The database settings last configured, as built here: Django fills in its defaults in
 # settings.DATABASES itself, so that dict cannot tell whether the database changed.
