@@ -260,26 +260,31 @@ def decide_week(
     if store.has_adaptation(plan.id, start):
         return None
     changes = store.adaptations()
-    checkins = [c for c in store.checkins() if c.day < start]
-    last_week = [c for c in checkins if c.day >= start - timedelta(days=7)]
+    # The pain and routine of every day so far (the narrow query progress makes), and the
+    # whole check-ins of the last week only: the week's warning signs and STarT Back.
+    history = [c for c in store.progress_checkins() if c.day < start]
+    last_week = [c for c in store.checkins(since=start - timedelta(days=7)) if c.day < start]
     facts = WeekFacts(
         week_start=start,
         self_care_start=plan.starts,
         step=changes[-1].step if changes else 1,
         red_flag=any(c.new_red_flags() for c in last_week),
-        startback_before=_startback_before(store, checkins, start),
+        startback_before=_startback_before(store, start),
         startback_after=_startback_of([c for c in last_week if c.startback]),
     )
-    adaptation = adapt(checkins, store.routine_days(), facts, rules)
+    adaptation = adapt(history, store.routine_days(), facts, rules)
     with store.atomic():
         store.save_adaptation(adaptation, now)
     return adaptation
 
 
-def _startback_before(store: Store, checkins: list[CheckIn], start: date) -> str | None:
-    earlier = [c for c in checkins if c.startback and c.day < start - timedelta(days=7)]
-    if earlier:
-        return _startback_of(earlier)
+def _startback_before(store: Store, start: date) -> str | None:
+    """The STarT Back category before the last week: the latest check-in's that answered
+    it, else the assessment's."""
+    days = [d for d in store.questionnaire_days()["startback"] if d < start - timedelta(days=7)]
+    earlier = store.checkin(max(days)) if days else None
+    if earlier is not None:
+        return _startback_of([earlier])
     stored = store.latest_stored_assessment()
     answers = stored.case.questionnaires.get("startback") if stored else None
     return startback_category(answers) if answers else None
