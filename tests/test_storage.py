@@ -82,6 +82,19 @@ def test_sqlite_runs_in_wal_mode_with_normal_sync_and_a_busy_timeout(home: Path)
         assert cursor.fetchone()[0] >= 5000
 
 
+def test_a_new_database_file_is_in_wal_mode_before_django_connects(tmp_path: Path) -> None:
+    # Two first opens at once must not both switch it: SQLite refuses the second switch
+    # at once ("database is locked") instead of waiting. The settings switch it under the
+    # migration file lock, before any connection is made.
+    from backcoach.storage.settings import sqlite_settings
+
+    path = tmp_path / "new" / "backcoach.sqlite3"
+    sqlite_settings(path)
+    assert path.read_bytes()[18:20] == b"\x02\x02"  # the header's WAL format versions
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
 def test_database_url_with_another_scheme_is_refused(home: Path) -> None:
     from backcoach.storage.settings import DatabaseUrlError
 

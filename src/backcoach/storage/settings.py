@@ -10,10 +10,12 @@ timeout on every connection, and write transactions that take the lock at once
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import importlib.util
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -77,6 +79,7 @@ def sqlite_settings(path: Path) -> dict[str, Any]:
             os.fchmod(fd, 0o600)
             os.close(fd)
     timeout = busy_timeout()
+    _ensure_wal(path, timeout)
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": str(path),
@@ -89,6 +92,54 @@ def sqlite_settings(path: Path) -> dict[str, Any]:
             "timeout": timeout,
         },
     }
+
+
+@contextlib.contextmanager
+def sqlite_file_lock(path: Path) -> Iterator[None]:
+    """One process at a time, across processes: a file lock on ``PATH.migrate-lock`` beside
+    the database (none on Windows, which has no flock)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        yield
+        return
+    fd = os.open(f"{path}.migrate-lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _ensure_wal(path: Path, timeout: float) -> None:
+    """Switch a database file to WAL once, when it is new, under the file lock: two first
+    opens at once would each switch it, and SQLite refuses the second at once (busy,
+    without waiting). WAL is kept in the file, so every later open finds it set."""
+    if _is_wal(path):
+        return
+    import sqlite3
+
+    try:
+        with sqlite_file_lock(path):
+            if _is_wal(path):
+                return
+            connection = sqlite3.connect(path, timeout=timeout)
+            try:
+                connection.execute("PRAGMA journal_mode=WAL")
+            finally:
+                connection.close()
+    except (OSError, sqlite3.Error):
+        pass  # a read-only or damaged file: Django's connection meets it and says why
+
+
+def _is_wal(path: Path) -> bool:
+    """Whether the file's header says WAL (bytes 18 and 19, the format versions, are 2)."""
+    try:
+        with path.open("rb") as file:
+            header = file.read(20)
+    except OSError:
+        return False
+    return len(header) == 20 and header[18] == 2 and header[19] == 2
 
 
 def postgres_settings(url: str) -> dict[str, Any]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -546,17 +545,10 @@ def _migration_lock(database: Mapping[str, Any]) -> Iterator[None]:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_unlock(%s)", [PG_MIGRATION_LOCK])
         return
-    try:
-        import fcntl
-    except ImportError:  # Windows: no locking
+    from backcoach.storage.settings import sqlite_file_lock
+
+    with sqlite_file_lock(Path(database["NAME"])):
         yield
-        return
-    fd = os.open(f"{database['NAME']}.migrate-lock", os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
 
 
 # --- routine sessions, as backcoach routine records them ---------------------------------------
