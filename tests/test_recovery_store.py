@@ -604,3 +604,26 @@ def test_forms_and_checks_load_only_when_used_and_the_models_pass_the_checks(
         "django.forms.fields IntegerField",  # and complete on first use
         "[]",  # Django's system checks find nothing wrong with the models
     ]
+
+
+def test_a_report_reads_while_a_writer_holds_the_lock(home: Path, monkeypatch: Any) -> None:
+    # SQLite: reads run outside a transaction, so a report neither waits for an import or
+    # a check-in in another window nor holds one up. (A read transaction would take the
+    # write lock at once and wait here until the timeout.)
+    monkeypatch.setenv("BACKCOACH_DB_TIMEOUT", "0.5")
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    store = open_store()
+    _filled(store)
+    writer = sqlite3.connect(home / "backcoach.sqlite3", isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        writer.execute("UPDATE backcoach_checkin SET pain = 9")  # not committed
+        fresh = Store()  # as a new command would
+        assert [c.pain for c in fresh.progress_checkins()][:3] == [6, 6, 5]
+        assert len(fresh.checkins()) == 10 and fresh.plan() is not None
+        with pytest.raises(StoreError, match="busy"):
+            checkin_on(fresh, 11, pain=3)  # a write still waits for the lock, then says so
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    checkin_on(Store(), 11, pain=3)

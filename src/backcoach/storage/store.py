@@ -71,7 +71,8 @@ class StoredPlan(NamedTuple):
 
 
 class Store:
-    """One person's record. Every method is one transaction: all of it happens, or none.
+    """One person's record. Every method that writes is one transaction: all of it
+    happens, or none. Reads see what was committed (see :meth:`atomic`).
 
     ``person_id`` None means the local person: the one person of a local database,
     created on first write.
@@ -84,9 +85,19 @@ class Store:
 
     @contextlib.contextmanager
     def atomic(self, where: str = "saving") -> Iterator[None]:
-        """One transaction for a whole use case; database errors become StoreError."""
-        from django.db import transaction
+        """One transaction for a whole use case; database errors become StoreError.
 
+        A read ("reading") outside a use case's transaction runs without one: each query
+        sees what was committed, and on SQLite it neither waits for a writer nor holds
+        one up. A transaction here would take the write lock at once (BEGIN IMMEDIATE),
+        so that a report would queue behind an import, and two reports behind each other.
+        """
+        from django.db import connection, transaction
+
+        if where == "reading" and not connection.in_atomic_block:
+            with database_errors(where):
+                yield
+            return
         with database_errors(where), transaction.atomic():
             yield
 
@@ -96,12 +107,13 @@ class Store:
         if self._person_id is None:
             from backcoach.storage.models import Person
 
-            with self.atomic():
+            with self.atomic("reading"):
                 person = Person.objects.order_by("id").first()
-                if person is None:
-                    if not create:
-                        return -1
-                    person = Person.objects.create()
+            if person is None:
+                if not create:
+                    return -1
+                with self.atomic():  # the first write: find or make, under the lock
+                    person = Person.objects.order_by("id").first() or Person.objects.create()
             self._person_id = int(person.id)
         return self._person_id
 
