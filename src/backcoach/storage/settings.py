@@ -31,7 +31,7 @@ INSTALLED_APPS: Final = ["backcoach.storage"]
 # Modules the ORM imports but a command that only reads and writes rows never runs:
 # django.forms (for Field.formfield(); it pulls in the template engine) and
 # django.core.checks (the system checks). Loaded lazily, on first use, they take about
-# 30 ms off every command's start (issue 4: a check-in under 200 ms). Only modules that
+# 20 ms off every command's start (issue 4: a check-in under 200 ms). Only modules that
 # Django imports with ``from package import module`` stay lazy: a plain ``import module``
 # asks the module for its ``__spec__``, which loads it at once.
 LAZY_DJANGO_MODULES: Final = ("django.forms", "django.core.checks")

@@ -37,7 +37,7 @@ from backcoach.storage.records import (
     checkin_from_row,
     checkin_from_values,
 )
-from backcoach.storage.settings import configure_django
+from backcoach.storage.settings import configure_django, sqlite_file_lock
 
 __all__ = ["DuplicateCheckInError", "Store", "StoreError", "open_store"]
 
@@ -557,8 +557,6 @@ def _migration_lock(database: Mapping[str, Any]) -> Iterator[None]:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_unlock(%s)", [PG_MIGRATION_LOCK])
         return
-    from backcoach.storage.settings import sqlite_file_lock
-
     with sqlite_file_lock(Path(database["NAME"])):
         yield
 
