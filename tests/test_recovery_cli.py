@@ -17,6 +17,7 @@ import shutil
 import sqlite3
 import stat
 import subprocess
+import sys
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
@@ -794,6 +795,36 @@ def test_input_ending_inside_a_questionnaire_stops_the_checkin_cleanly(
     assert "Stopped. Nothing was saved." in done.stdout.decode()
     assert b"Traceback" not in done.stderr
     assert export(assessed)["checkins"] == []
+
+
+def test_a_command_leaves_its_record_written_back_and_its_output_whole(
+    assessed: dict[str, str],
+) -> None:
+    # The command skips Python's slow shutdown (cli.main.run): it must close the record
+    # first, so that SQLite has written its log back into the file, and flush its output.
+    ok(run(assessed, "checkin", "--no-input", "--pain", "4", "--screen", "none"))
+    home = Path(assessed["BACKCOACH_HOME"])
+    wal = home / "backcoach.sqlite3-wal"
+    assert not wal.exists() or wal.stat().st_size == 0
+    with sqlite3.connect(f"file:{home / 'backcoach.sqlite3'}?mode=ro", uri=True) as db:
+        assert db.execute("SELECT pain FROM backcoach_checkin").fetchall() == [(4,)]
+    document = export(assessed)  # the whole JSON arrives through the pipe
+    assert [c["pain"] for c in document["checkins"]] == [4]
+
+
+def test_a_reader_that_goes_away_early_is_not_an_error(assessed: dict[str, str]) -> None:
+    child = subprocess.Popen(
+        [sys.executable, "-m", "backcoach", "findings"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, **assessed},
+    )
+    assert child.stdout is not None and child.stderr is not None
+    assert child.stdout.readline()  # like `| head -1`
+    child.stdout.close()
+    error = child.stderr.read()
+    assert child.wait(timeout=60) == 0
+    assert b"Traceback" not in error and b"Exception ignored" not in error
 
 
 # --- 11. help --------------------------------------------------------------------------------

@@ -1,3 +1,3 @@
-from backcoach.cli.main import main
+from backcoach.cli.main import run
 
-raise SystemExit(main())
+run()
