@@ -827,6 +827,20 @@ def test_a_reader_that_goes_away_early_is_not_an_error(assessed: dict[str, str])
     assert b"Traceback" not in error and b"Exception ignored" not in error
 
 
+def test_a_profiled_command_still_shuts_down_so_the_profile_is_written(
+    tmp_path: Path, assessed: dict[str, str]
+) -> None:
+    profile = tmp_path / "progress.prof"
+    done = subprocess.run(
+        [sys.executable, "-m", "cProfile", "-o", str(profile), "-m", "backcoach", "progress"],
+        capture_output=True,
+        env={**os.environ, **assessed},
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    assert profile.stat().st_size > 0
+
+
 # --- 11. help --------------------------------------------------------------------------------
 
 

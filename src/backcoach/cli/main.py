@@ -472,12 +472,13 @@ def run() -> NoReturn:
     needs: by then the record is committed. Its connections are closed here (so SQLite
     writes its log back into the file) and the output is flushed, then the process ends.
     An exception or ``SystemExit`` from :func:`main` (a usage error, ``--help``) leaves the
-    usual way."""
+    usual way, and so does a process watched by a debugger, a profiler or coverage."""
     _leave(main())
 
 
 def _leave(code: int) -> NoReturn:
-    if "coverage" in sys.modules:  # it saves what it measured at shutdown
+    if sys.gettrace() or sys.getprofile() or "coverage" in sys.modules:
+        # A debugger, profiler or coverage is watching: it reports at shutdown.
         raise SystemExit(code)
     if "django.db" in sys.modules:
         from backcoach.storage.settings import close_connections
