@@ -106,6 +106,24 @@ def test_bad_files_are_reported_one_by_one_and_the_rest_imports(tmp_path: Path) 
     assert "root:" not in json.dumps(report)  # nothing of /etc/passwd leaked
 
 
+def test_an_export_whose_csv_cannot_be_read_is_one_error_and_the_rest_imports(
+    tmp_path: Path,
+) -> None:
+    export = tmp_path / "export"
+    export.mkdir()
+    (export / "activities.csv").write_text("Foo,Bar\n1,2\n")  # no header known here
+    good = write_export(tmp_path / "one", n=6)
+    loose = next(
+        good.folder / a.filename
+        for a in good.activities
+        if a.filename and a.fmt == "gpx" and not a.gzipped
+    )
+    report = runs_json(env_for(tmp_path), "import", str(export), str(loose))
+    assert report["imported"] == 1
+    assert [e["file"] for e in report["errors"]] == [str(export)]
+    assert "header" in report["errors"][0]["reason"]
+
+
 def test_a_zip_that_escapes_its_folder_is_refused(tmp_path: Path) -> None:
     archive = tmp_path / "evil.zip"
     with zipfile.ZipFile(archive, "w") as zf:

@@ -98,7 +98,11 @@ def _plan(paths: Sequence[Path]) -> Iterator[tuple[str, Callable[[], Item]]]:
 
 
 def _missing(path: Path) -> Callable[[], Item]:
-    return lambda: Item(str(path), None, ActivityFileError("no such file or folder"))
+    return _failed(path, ActivityFileError("no such file or folder"))
+
+
+def _failed(path: Path, error: ActivityFileError) -> Callable[[], Item]:
+    return lambda: Item(str(path), None, error)
 
 
 def _file(path: Path) -> Callable[[], Item]:
@@ -113,7 +117,12 @@ def _file(path: Path) -> Callable[[], Item]:
 def _strava(path: Path) -> Iterator[tuple[str, Callable[[], Item]]]:
     from backcoach.adapters.activities.strava import strava_entries
 
-    for source, read in strava_entries(path):
+    try:  # an export whose activities.csv cannot be read is one bad item, not the end
+        entries = list(strava_entries(path))
+    except ActivityFileError as exc:
+        yield str(path), _failed(path, exc)
+        return
+    for source, read in entries:
         yield source, (lambda source=source, read=read: _item(source, read))  # type: ignore[misc]
 
 
