@@ -557,6 +557,25 @@ def test_a_bad_import_file_is_refused_naming_the_problem_and_nothing_is_written(
         assert document[table] == [], table
 
 
+def test_an_import_into_a_busy_database_blames_the_database_not_the_file(
+    tmp_path: Path, fresh: dict[str, str], three_weeks_document: dict[str, Any]
+) -> None:
+    file = tmp_path / "good.json"
+    file.write_text(json.dumps(three_weeks_document))
+    export(fresh)  # makes the database
+    writer = sqlite3.connect(Path(fresh["BACKCOACH_HOME"]) / "backcoach.sqlite3")
+    try:
+        writer.execute("BEGIN IMMEDIATE")  # another window, writing
+        done = run({**fresh, "BACKCOACH_DB_TIMEOUT": "0.5"}, "import", str(file))
+    finally:
+        writer.rollback()
+        writer.close()
+    err = done.stderr.decode()
+    assert done.returncode == 1, err  # not 2: the file is not at fault
+    assert "busy" in err and str(file) not in err and ".." not in err
+    ok(run(fresh, "import", str(file)))  # once it is free, the same file imports
+
+
 def test_a_bad_checkin_row_is_named_as_table_index_field(
     tmp_path: Path, fresh: dict[str, str], three_weeks_document: dict[str, Any]
 ) -> None:

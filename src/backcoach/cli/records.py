@@ -45,15 +45,13 @@ def export(file: str, *, as_csv: bool, out: IO[str]) -> int:
 def import_(file: str, *, out: IO[str]) -> int:
     from backcoach.cli.store import open_user_store
     from backcoach.services.recovery import check_imported_row
-    from backcoach.storage.errors import NotEmptyError, StoreError
+    from backcoach.storage.errors import BadExportError
     from backcoach.storage.transfer import import_record
 
     document = _read_json(file)
     try:
         counts = import_record(open_user_store(), document, check_imported_row)
-    except NotEmptyError:
-        raise
-    except StoreError as exc:  # the file's fault, not the record's
+    except BadExportError as exc:  # the file's fault; the database's errors are its own
         raise UserError(f"{file}: {exc}. Nothing was imported.") from None
     summary = ", ".join(f"{n} {table}" for table, n in counts.items() if n)
     out.write(f"Imported {file}: {summary or 'an empty record'}.\n")

@@ -31,6 +31,11 @@ class NotEmptyError(StoreError):
     """An import into a database that already holds a record."""
 
 
+class BadExportError(StoreError):
+    """An import file that is not a whole, valid backcoach export; the message says where
+    (``table[index].field``). The file's fault, unlike the database's errors."""
+
+
 @contextlib.contextmanager
 def database_errors(where: str, path: str | None = None) -> Iterator[None]:
     """Translate the database's own errors into a :class:`StoreError` naming ``where``;

@@ -21,7 +21,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Final
 
-from backcoach.storage.errors import NotEmptyError, StoreError, fault_point
+from backcoach.storage.errors import BadExportError, NotEmptyError, StoreError, fault_point
 from backcoach.storage.store import Store, known_migrations
 
 FORMAT: Final = "backcoach-export"
@@ -137,7 +137,8 @@ def _cell(value: Any) -> str:
 
 def import_record(store: Store, document: Any, check_row: RowCheck | None = None) -> dict[str, int]:
     """Restore an export into an empty record, exactly: all of it or, on any problem,
-    nothing. Returns the number of rows per table. StoreError names the problem."""
+    nothing. Returns the number of rows per table. BadExportError names the file's
+    problem; other StoreErrors are the database's."""
     from django.db import connection
 
     rows = _parse_document(document)
@@ -154,7 +155,9 @@ def import_record(store: Store, document: Any, check_row: RowCheck | None = None
                     try:
                         check_row(table, row)
                     except RowError as exc:
-                        raise StoreError(f"{table}[{index}].{exc.field}: {exc.problem}") from None
+                        raise BadExportError(
+                            f"{table}[{index}].{exc.field}: {exc.problem}"
+                        ) from None
             if table == "people":
                 models[table].objects.all().delete()  # a person with no record yet
             models[table].objects.bulk_create(objects)
@@ -167,15 +170,15 @@ def import_record(store: Store, document: Any, check_row: RowCheck | None = None
 
 def _parse_document(document: Any) -> dict[str, list[Any]]:
     if not isinstance(document, dict) or document.get("format") != FORMAT:
-        raise StoreError(f'not a backcoach export (no "format": "{FORMAT}")')
+        raise BadExportError(f'not a backcoach export (no "format": "{FORMAT}")')
     if document.get("version") != VERSION:
-        raise StoreError(
+        raise BadExportError(
             f"export version {document.get('version')!r} is not one this backcoach reads "
             f"({VERSION})"
         )
     schema = document.get("schema")
     if not isinstance(schema, str) or schema not in known_migrations():
-        raise StoreError(
+        raise BadExportError(
             f"the export was written by another version of backcoach (schema {schema!r}); "
             "update backcoach to import it"
         )
@@ -184,7 +187,7 @@ def _parse_document(document: Any) -> dict[str, list[Any]]:
     for table, model in _models().items():
         raw = document.get(table)
         if not isinstance(raw, list):
-            raise StoreError(f"{table}: missing, or not a list of rows")
+            raise BadExportError(f"{table}: missing, or not a list of rows")
         parsed[table] = [_row(model, table, index, row, ids) for index, row in enumerate(raw)]
         ids[table] = {obj.id for obj in parsed[table]}
     return parsed
@@ -203,24 +206,26 @@ def _row(model: Any, table: str, index: int, row: Any, ids: Mapping[str, set[int
 
     where = f"{table}[{index}]"
     if not isinstance(row, dict):
-        raise StoreError(f"{where}: not an object")
+        raise BadExportError(f"{where}: not an object")
     fields = _columns(model)
     names = {f.attname for f in fields}
     unknown = sorted(set(row) - names)
     if unknown:
-        raise StoreError(f"{where}: unknown field {unknown[0]!r}")
+        raise BadExportError(f"{where}: unknown field {unknown[0]!r}")
     values: dict[str, Any] = {}
     for field in fields:
         name = field.attname
         if name not in row:
-            raise StoreError(f"{where}.{name}: missing")
+            raise BadExportError(f"{where}.{name}: missing")
         try:
             values[name] = _from_json(field, row[name])
         except (ValueError, TypeError) as exc:
-            raise StoreError(f"{where}.{name}: {exc}") from None
+            raise BadExportError(f"{where}.{name}: {exc}") from None
         target = _REFERS_TO.get(name)
         if target and values[name] is not None and values[name] not in ids.get(target, set()):
-            raise StoreError(f"{where}.{name}: refers to {target} id {values[name]}, not exported")
+            raise BadExportError(
+                f"{where}.{name}: refers to {target} id {values[name]}, not exported"
+            )
     obj = model(**values)
     # References were checked above, against the file (the rows are not in the database
     # yet); JSON columns may hold any JSON, an empty list or object included.
@@ -234,7 +239,7 @@ def _row(model: Any, table: str, index: int, row: Any, ids: Mapping[str, set[int
         obj.clean_fields(exclude=unchecked)
     except ValidationError as exc:
         name, messages = next(iter(exc.message_dict.items()))
-        raise StoreError(f"{where}.{name}: {messages[0]}") from None
+        raise BadExportError(f"{where}.{name}: {messages[0]}") from None
     return obj
 
 
