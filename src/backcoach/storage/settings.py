@@ -84,10 +84,9 @@ def sqlite_settings(path: Path) -> dict[str, Any]:
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": str(path),
         "OPTIONS": {
-            "init_command": (
-                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                f"PRAGMA busy_timeout={int(timeout * 1000)}"
-            ),
+            # WAL again (a no-op once the file is in WAL), in case another tool switched
+            # it back; the busy timeout is sqlite3's own "timeout" below.
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
             "transaction_mode": "IMMEDIATE",
             "timeout": timeout,
         },
@@ -168,8 +167,9 @@ def postgres_settings(url: str) -> dict[str, Any]:
     }
 
 
-def configure_django(database_url: str | None = None) -> dict[str, Any]:
-    """Configure Django for backcoach and return the database settings in use.
+def configure_django(database: dict[str, Any]) -> dict[str, Any]:
+    """Configure Django for backcoach with ``database`` (from :func:`database_settings`)
+    and return it.
 
     Idempotent within a process: a second call for the same database does nothing. A call
     for another database (another ``BACKCOACH_HOME`` or ``DATABASE_URL``, as in tests)
@@ -178,7 +178,6 @@ def configure_django(database_url: str | None = None) -> dict[str, Any]:
     global _configured
     from django.conf import settings
 
-    database = database_settings(database_url)
     if database == _configured:
         return database
     if not settings.configured:

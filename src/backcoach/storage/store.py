@@ -475,12 +475,12 @@ def open_store(database_url: str | None = None, person_id: int | None = None) ->
     from backcoach.storage.settings import database_settings
 
     try:
-        planned = database_settings(database_url)
+        database = database_settings(database_url)
     except PermissionError as exc:
         raise StoreError(f"opening the database: {_permission_text(exc)}") from None
-    sqlite_file = planned["NAME"] if planned["ENGINE"].endswith("sqlite3") else None
+    sqlite_file = database["NAME"] if database["ENGINE"].endswith("sqlite3") else None
     with database_errors("opening the database", sqlite_file):
-        database = configure_django(database_url)
+        configure_django(database)
         identity = tuple(str(database.get(k, "")) for k in ("ENGINE", "HOST", "PORT", "NAME"))
         if identity not in _migrated:
             _check_and_migrate(database)
