@@ -509,12 +509,11 @@ def _tell(outcome: Any, ui: IO[str], rules: Any, store: Any, today: date) -> Non
     from backcoach.cli.render import wrap
 
     if outcome.retriage is not None:
-        from backcoach.cli.engine import assessor, catalog
+        from backcoach.cli.engine import catalog
         from backcoach.cli.render import render_emergency, render_triage
         from backcoach.domain.model import Level
 
-        stored = store.latest_stored_assessment()
-        assessment = assessor().assess(stored.case)
+        assessment = outcome.retriage.assessment
         color = ui.isatty()
         if assessment.triage.level >= Level.EMERGENCY:
             ui.write(render_emergency(assessment, catalog(), color=color))

@@ -36,7 +36,6 @@ def plan_source(case_path: str | None, start: str | None, today: date) -> PlanSo
     if case_path is not None:
         return PlanSource(_assess(case_path), _start(start, today), None)
     from backcoach.cli.store import open_user_store
-    from backcoach.services.recovery import current_step
 
     store = open_user_store()
     stored = store.latest_stored_assessment()
@@ -44,7 +43,8 @@ def plan_source(case_path: str | None, start: str | None, today: date) -> PlanSo
         raise UserError(NO_CASE)
     plan = store.plan()
     starts = _start(start, plan.starts if plan else today)
-    step = current_step(store) if store.adaptations() else None
+    latest = store.latest_adaptation()  # the routine's dose step, once a week has passed
+    step = latest.step if latest else None
     return PlanSource(assessor().assess(stored.case), starts, step)
 
 
@@ -144,10 +144,9 @@ def _startback_of(assessment: Assessment) -> str | None:
     answers = assessment.case.questionnaires.get("startback")
     if not answers:
         return None
-    from backcoach.content.questionnaires import load_questionnaire
-    from backcoach.domain.questionnaires import score
+    from backcoach.services.recovery import startback_category
 
-    return score(load_questionnaire("startback"), answers).category
+    return startback_category(answers)
 
 
 def _start(text: str | None, today: date) -> date:

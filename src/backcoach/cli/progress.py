@@ -6,11 +6,14 @@ from __future__ import annotations
 import json
 import sys
 from datetime import date
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from backcoach.cli.errors import EXIT_OK, UserError
 from backcoach.cli.render import wrap
 from backcoach.domain.recovery import Progress, RecoveryRules
+
+if TYPE_CHECKING:
+    from backcoach.services.recovery import ProgressReport
 
 SPARKS = "▁▂▃▄▅▆▇█"
 SPARK_DAYS = 28
@@ -30,7 +33,7 @@ def run(args: Any, *, today: date, out: IO[str]) -> int:
     except NoAssessmentError as exc:
         raise UserError(str(exc)) from None
     if args.chart:
-        _chart(report.progress, store, args.chart)
+        _chart(report, rules, args.chart)
     if args.json:
         from backcoach.adapters.recovery_json import adaptation_to_dict, progress_to_dict
 
@@ -48,7 +51,7 @@ def run(args: Any, *, today: date, out: IO[str]) -> int:
     return EXIT_OK
 
 
-def _chart(progress: Progress, store: Any, path: str) -> None:
+def _chart(report: ProgressReport, rules: RecoveryRules, path: str) -> None:
     from backcoach.adapters.charts import chart_paths, write_progress_chart
 
     try:
@@ -56,7 +59,9 @@ def _chart(progress: Progress, store: Any, path: str) -> None:
     except ValueError as exc:
         raise UserError(f"--chart: {exc}") from None
     try:
-        written = write_progress_chart(progress, store.checkins(), path)
+        written = write_progress_chart(
+            report.progress, report.checkins, path, average_days=rules.average_days
+        )
     except OSError as exc:
         raise UserError(f"--chart {path}: cannot write ({exc.strerror})") from None
     for file in written:

@@ -48,9 +48,13 @@ class Retriage(NamedTuple):
     """The triage run again because a check-in reported a new warning sign."""
 
     assessment_id: int
-    level: Level
+    assessment: Assessment
     result: dict[str, Any]
     red_flags: tuple[str, ...]
+
+    @property
+    def level(self) -> Level:
+        return self.assessment.triage.level
 
 
 class CheckInOutcome(NamedTuple):
@@ -79,12 +83,6 @@ def record_assessment(store: Store, case: Case, result: Mapping[str, Any], *, no
     return assessment_id
 
 
-def current_step(store: Store) -> int:
-    """The routine's dose step now: the latest weekly change's, else the first."""
-    changes = store.adaptations()
-    return changes[-1].step if changes else 1
-
-
 # --- check-ins --------------------------------------------------------------------------
 
 
@@ -103,9 +101,8 @@ def record_checkin(
     once, on the latest answers with the new ones; the new assessment is kept too. On the
     first check-in of a plan week, the week's plan change is decided. One transaction."""
     with store.atomic():
-        episode = store.episode()
-        latest = store.latest_stored_assessment()
-        if episode is None or latest is None:
+        episode = store.episode()  # made with the first assessment
+        if episode is None:
             raise NoAssessmentError()
         check_checkin(checkin, today=today, episode_start=episode.started_on, rules=rules)
         check_questionnaires(checkin)
@@ -117,11 +114,14 @@ def record_checkin(
         new_flags = tuple(f for f in checkin.new_red_flags() if f not in already)
         retriage = None
         if new_flags:
+            latest = store.latest_stored_assessment()
+            if latest is None:
+                raise NoAssessmentError()
             case = rescreened_case(latest.case, checkin)
             assessment = assessor.assess(case)
             result = result_json(assessment)
             assessment_id = store.add_assessment(case, result, now)
-            retriage = Retriage(assessment_id, assessment.triage.level, result, new_flags)
+            retriage = Retriage(assessment_id, assessment, result, new_flags)
         adaptation = decide_week(store, today=today, now=now, rules=rules)
     return CheckInOutcome(status, checkin, retriage, checkin.screen_not_answered(), adaptation)
 
@@ -259,7 +259,7 @@ def decide_week(
         return None
     if store.has_adaptation(plan.id, start):
         return None
-    changes = store.adaptations()
+    latest = store.latest_adaptation()
     # The pain and routine of every day so far (the narrow query progress makes), and the
     # whole check-ins of the last week only: the week's warning signs and STarT Back.
     history = [c for c in store.progress_checkins() if c.day < start]
@@ -267,7 +267,7 @@ def decide_week(
     facts = WeekFacts(
         week_start=start,
         self_care_start=plan.starts,
-        step=changes[-1].step if changes else 1,
+        step=latest.step if latest else 1,
         red_flag=any(c.new_red_flags() for c in last_week),
         startback_before=_startback_before(store, start),
         startback_after=_startback_of([c for c in last_week if c.startback]),
@@ -308,6 +308,7 @@ def startback_category(answers: Mapping[str, int]) -> str:
 
 class ProgressReport(NamedTuple):
     progress: Progress
+    checkins: list[CheckIn]  # what progress read (day, pain, sleep, routine, PEG, RMDQ)
     adaptation: Adaptation | None  # the latest weekly change
     step: int
     plan_starts: date | None
@@ -319,13 +320,14 @@ def progress_report(store: Store, *, today: date, rules: RecoveryRules) -> Progr
             raise NoAssessmentError()
         checkins = store.progress_checkins()
         routine = store.routine_days()
-        changes = store.adaptations()
+        latest = store.latest_adaptation()
         plan = store.plan()
     progress = summarise(checkins, routine, today=today, rules=rules)
     return ProgressReport(
         progress=progress,
-        adaptation=changes[-1] if changes else None,
-        step=changes[-1].step if changes else 1,
+        checkins=checkins,
+        adaptation=latest,
+        step=latest.step if latest else 1,
         plan_starts=plan.starts if plan else None,
     )
 

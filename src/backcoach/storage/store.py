@@ -236,6 +236,17 @@ class Store:
             rows = list(AdaptationRecord.objects.filter(plan_id=plan.id).order_by("week_start"))
         return [adaptation_from_row(row) for row in rows]
 
+    def latest_adaptation(self) -> Adaptation | None:
+        """The plan's latest weekly change (its step is the routine's dose now), or None."""
+        from backcoach.storage.models import AdaptationRecord
+
+        plan = self.plan()
+        if plan is None:
+            return None
+        with self.atomic("reading"):
+            row = AdaptationRecord.objects.filter(plan_id=plan.id).order_by("-week_start").first()
+        return None if row is None else adaptation_from_row(row)
+
     def has_adaptation(self, plan_id: int, week_start: date) -> bool:
         """Whether the plan's change for the week starting ``week_start`` is decided (one
         indexed lookup: asked on every check-in, where adaptations() would read them all)."""
