@@ -659,6 +659,21 @@ def test_strava_style_tcx_with_leading_blank_space() -> None:
     assert summary.elevation_gain_m is None and summary.has_positions
 
 
+@pytest.mark.parametrize(
+    "lead", [b"  \r\n\t", b"\xef\xbb\xbf", b"\xef\xbb\xbf  \n", b" \xef\xbb\xbf"]
+)
+def test_blank_space_and_a_bom_before_the_xml_are_skipped_by_the_readers(lead: bytes) -> None:
+    from backcoach.adapters.activities.files import read_activity
+
+    gpx = run_gpx(60)
+    points = "".join(trackpoint(i, distance=i * 3.0) for i in range(10))
+    tcx_data = tcx(points)
+    assert read_activity("a.gpx", lead + gpx) == summarise_gpx(gpx, "a.gpx")
+    assert read_activity("b.tcx.gz", gzip.compress(lead + tcx_data)) == summarise_tcx(
+        tcx_data, "b.tcx"
+    )
+
+
 def test_treadmill_tcx_without_positions_counts() -> None:
     points = "".join(trackpoint(i, distance=i * 2.8, hr=130, millis=True) for i in range(1201))
     summary = summarise_tcx(tcx(points, sport="Running"), "treadmill.tcx")

@@ -30,7 +30,6 @@ ACTIVITY_SUFFIXES: Final = (".fit", ".gpx", ".tcx", ".fit.gz", ".gpx.gz", ".tcx.
 NOT_AN_ACTIVITY_FILE: Final = "not an activity file (.fit, .gpx or .tcx, optionally .gz)"
 
 _GZIP_MAGIC: Final = b"\x1f\x8b"
-_UTF8_BOM: Final = b"\xef\xbb\xbf"
 
 
 def activity_kind(name: str) -> tuple[str, bool] | None:
@@ -95,15 +94,6 @@ def gunzip(data: bytes) -> tuple[bytes, bool]:
     return bytes(out), True
 
 
-def _strip_xml_start(data: bytes) -> bytes:
-    """Strava's TCX (and some GPX) files start with blank space before ``<?xml``, which
-    XML parsers reject; a UTF-8 byte-order mark may come before or after it."""
-    data = data.lstrip()
-    if data.startswith(_UTF8_BOM):
-        data = data[len(_UTF8_BOM) :].lstrip()
-    return data
-
-
 def read_activity(name: str, data: bytes) -> ActivitySummary:
     """Summarise one activity file from its ``name`` (only the suffix matters) and bytes.
 
@@ -125,16 +115,14 @@ def read_activity(name: str, data: bytes) -> ActivitySummary:
         data, complete = gunzip(data)
     elif len(data) > MAX_FILE_BYTES:
         raise too_large(len(data))
-    if not data.strip():
+    if not data or data.isspace():  # (isspace, not strip: no copy of the whole file)
         raise ActivityFileError(f"empty .{kind} file")
     if kind == "fit":
         from backcoach.adapters.activities.fit import summarise_fit as summarise
+    elif kind == "gpx":  # (the XML readers skip blank space and a BOM before <?xml)
+        from backcoach.adapters.activities.xml_tracks import summarise_gpx as summarise
     else:
-        data = _strip_xml_start(data)
-        if kind == "gpx":
-            from backcoach.adapters.activities.xml_tracks import summarise_gpx as summarise
-        else:
-            from backcoach.adapters.activities.xml_tracks import summarise_tcx as summarise
+        from backcoach.adapters.activities.xml_tracks import summarise_tcx as summarise
     try:
         summary = summarise(data, name)
     except ActivityFileError as exc:
