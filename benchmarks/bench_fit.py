@@ -13,8 +13,9 @@
    ``iter_records`` (a dict per record, the closest match to what fitdecode hands out).
    Medians of --runs runs, in one process pinned to one core where the OS allows it.
    Target: summarise_fit at >= 2x fitdecode's records per second.
-2. With --export N: a synthetic Strava export of N one-hour 1 Hz runs (written by
-   fit_writer, seeded) imported with summarise_fit; the time to write it is printed too.
+2. With --export N: N one-hour 1 Hz FIT runs written in memory (by fit_writer, seeded;
+   no activities.csv, zip or gzip: bench_strava_import.py times a whole export),
+   each summarised with summarise_fit; the time to write them is printed too.
    fitdecode is not run on it (at its speed 1,000 hours of runs take minutes).
 
 Run it with the project's interpreter (.venv/bin/python) so ``backcoach`` and fitdecode are

@@ -36,5 +36,12 @@ def backcoach(
     return subprocess.run(command, input=stdin, capture_output=True, env=full_env, timeout=timeout)
 
 
+def ok(done: subprocess.CompletedProcess[bytes]) -> subprocess.CompletedProcess[bytes]:
+    """A command that succeeded, without a traceback; its result, for chaining."""
+    assert done.returncode == 0, (done.returncode, done.stderr.decode(), done.stdout.decode())
+    assert b"Traceback" not in done.stderr
+    return done
+
+
 def load_json(path: Path) -> object:
     return json.loads(path.read_text())

@@ -729,7 +729,8 @@ def test_tcx_cadence_element_comes_before_run_cadence() -> None:
 
 
 def test_the_file_dispatcher_reaches_these_readers() -> None:
-    files = pytest.importorskip("backcoach.adapters.activities.files")
+    from backcoach.adapters.activities import files
+
     data = run_gpx(60)
     assert files.read_activity("Run.GPX", data) == summarise_gpx(data, "x")
     packed = files.read_activity("run.gpx.gz", gzip.compress(data))
@@ -851,6 +852,21 @@ def test_short_steps_agree_with_haversine(lat: float, lon: float, dlat: float, d
 
 
 def test_the_written_out_constants() -> None:
+    # add() and add_points() write these numbers out for speed: each must be exactly the
+    # value it stands for (a typo would hide inside the 0.5% tolerances elsewhere).
+    import ast
+    import inspect
+
+    from backcoach.domain import running
+
+    tree = ast.parse(inspect.getsource(running.SummaryBuilder))
+    for method in ("add", "add_points"):
+        node = next(
+            n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == method
+        )
+        floats = {c.value for c in ast.walk(node) if isinstance(c, ast.Constant)}
+        wanted = {SummaryBuilder.M_PER_DEGREE, math.pi / 360, SummaryBuilder.FLAT_DEGREES}
+        assert wanted <= floats, (method, wanted - floats)
     assert SummaryBuilder.M_PER_DEGREE == 111_194.92664455873
     assert math.pi / 360 == 0.008726646259971648
 

@@ -27,7 +27,7 @@ from typing import Any
 
 import pytest
 from cast import CAST
-from support import ROOT, backcoach
+from support import ROOT, backcoach, ok
 
 from backcoach.content.loader import load_catalog
 from backcoach.content.recovery import load_recovery_rules
@@ -66,12 +66,6 @@ def run(env: dict[str, str], *args: str, day: date | None = None, stdin: bytes =
     if day is not None:
         env = {**env, "BACKCOACH_TODAY": day.isoformat()}
     return backcoach(*args, stdin=stdin, env=env)
-
-
-def ok(done: Result) -> Result:
-    assert done.returncode == 0, (done.returncode, done.stderr.decode(), done.stdout.decode())
-    assert b"Traceback" not in done.stderr
-    return done
 
 
 def words(data: bytes) -> str:

@@ -138,8 +138,10 @@ def test_a_fall_of_two_points_is_a_real_improvement(rules: RecoveryRules) -> Non
 
 
 def test_a_fall_of_thirty_percent_is_real_even_under_two_points(rules: RecoveryRules) -> None:
-    checkins = series([4] * 7 + [3] * 7 + [2] * 7)  # 4 -> 2.8 would be 30%; 2 is 50%
-    assert summarise(checkins, [], today=day(20), rules=rules).verdict == "real_improvement"
+    checkins = series([3] * 14 + [2] * 7)  # 3 -> 2: one point, but 33%
+    progress = summarise(checkins, [], today=day(20), rules=rules)
+    assert progress.baseline == 3 and progress.current == 2  # under the 2 points
+    assert progress.verdict == "real_improvement"
     small = series([5] * 7 + [4] * 14)  # one point and 20%: not yet
     assert summarise(small, [], today=day(20), rules=rules).verdict == "some_improvement"
 

@@ -482,12 +482,22 @@ def test_backup_is_a_consistent_copy(home: Path, tmp_path: Path) -> None:
             env={**env, "BACKCOACH_TODAY": day},
         )
     target = tmp_path / "copy.sqlite3"
-    done = backcoach("backup", str(target), env=env)
+    # While another program is in the middle of writing: the copy has what was committed.
+    writer = sqlite3.connect(home / "backcoach.sqlite3", isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        writer.execute("UPDATE backcoach_checkin SET pain = 9")
+        writer.execute("DELETE FROM backcoach_checkin WHERE day = '2026-03-02'")
+        done = backcoach("backup", str(target), env=env)
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
     assert done.returncode == 0, done.stderr.decode()
     assert oct(target.stat().st_mode & 0o777) == oct(0o600)
     with sqlite3.connect(target) as db:
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert db.execute("SELECT count(*) FROM backcoach_checkin").fetchone() == (3,)
+        assert db.execute("SELECT DISTINCT pain FROM backcoach_checkin").fetchall() == [(4,)]
 
 
 def test_backup_on_postgresql_points_to_its_own_tools(
@@ -502,9 +512,21 @@ def test_backup_on_postgresql_points_to_its_own_tools(
 
 
 def test_dates_are_never_read_from_the_clock_in_the_domain() -> None:
-    source = (
-        Path(__file__).parent.parent / "src" / "backcoach" / "domain" / "recovery.py"
-    ).read_text()
+    # Time is passed in: no domain module calls today(), now(), utcnow() or time.time().
+    import ast
+
+    domain = Path(__file__).parent.parent / "src" / "backcoach" / "domain"
+    clock = {"today", "now", "utcnow", "time", "monotonic", "perf_counter"}
+    calls = [
+        f"{path.name}:{node.lineno}"
+        for path in sorted(domain.glob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in clock
+    ]
+    assert calls == []
+    source = (domain / "recovery.py").read_text()
     assert "date.today" not in source and "datetime.now" not in source
     assert date(2026, 3, 2) == START
 

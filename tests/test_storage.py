@@ -16,8 +16,6 @@ import pytest
 from backcoach.domain.model import Case
 from backcoach.storage.store import Store, StoreError, open_store
 
-TEST_DATABASE_URL_ENV = "BACKCOACH_TEST_DATABASE_URL"
-
 CASE = Case(
     age=42,
     sex="female",

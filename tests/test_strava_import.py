@@ -31,6 +31,7 @@ from strava_export import (
     write_export,
     write_zip,
 )
+from support import SHARED
 
 from backcoach.adapters.activities import files, strava
 from backcoach.adapters.activities.files import (
@@ -554,9 +555,6 @@ def test_entries_list_first_and_read_later(english: Manifest, tmp_path: Path, fa
 
 
 def test_every_activity_summarises_with_the_real_readers(english: Manifest) -> None:
-    pytest.importorskip("backcoach.adapters.activities.xml_tracks")
-    if any(a.fmt == "fit" for a in english.activities):
-        pytest.importorskip("backcoach.adapters.activities.fit")
     by_id = english.by_id()
     failures = []
     seen = 0
@@ -709,7 +707,6 @@ def test_a_reader_crash_becomes_the_reason_for_that_file(fake: _Fake) -> None:
 
 
 def test_real_files_read_through_the_dispatch(activities: list[Activity], tmp_path: Path) -> None:
-    pytest.importorskip("backcoach.adapters.activities.xml_tracks")
     run = next(a for a in activities if a.fmt is not None and a.sport == "running")
     for name, data in (
         ("run.gpx", gpx_bytes(run)),
@@ -721,9 +718,8 @@ def test_real_files_read_through_the_dispatch(activities: list[Activity], tmp_pa
         assert summary.start == run.start and summary.points == len(run.points)
         assert summary.distance_m == pytest.approx(run.distance_m, abs=1.0)
         assert summary.sport == "running"
-    shared = Path(__file__).resolve().parents[2] / "shared" / "data" / "fit" / "Activity.fit"
+    shared = SHARED / "data" / "fit" / "Activity.fit"
     if shared.is_file():
-        pytest.importorskip("backcoach.adapters.activities.fit")
         assert read_activity_path(shared).points > 0
     with pytest.raises(ActivityFileError, match="cannot read the file"):
         read_activity_path(tmp_path / "missing.gpx")
@@ -772,8 +768,6 @@ def test_the_benchmark_export_is_quick_to_write_and_reads(tmp_path: Path) -> Non
     rows = read_activities_csv((tmp_path / "bench" / "activities.csv").read_bytes())
     assert rows == [StravaRow(**a.row_fields()) for a in manifest.activities]
     assert [(r.filename or "").split(".", 1)[1] for r in rows] == list(formats)
-    pytest.importorskip("backcoach.adapters.activities.xml_tracks")
-    pytest.importorskip("backcoach.adapters.activities.fit")
     for row, name, data in iter_strava_export(tmp_path / "bench"):
         summary = summarise_strava_item(row, name, data)
         assert summary.points == 181 and summary.start == row.start
