@@ -6,25 +6,35 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from backcoach.cli.errors import EXIT_OK, UserError
 from backcoach.cli.render import wrap
 
+if TYPE_CHECKING:
+    from backcoach.domain.training import Comparison, TrainingRules
+
 BAR_WIDTH = 30
-FORMULAS = {
-    "session_load": "perceived exertion (0-10) x minutes when known (Foster 2001); else "
-    "Banister TRIMP = minutes x r x 0.64 e^(1.92 r), women 0.86 e^(1.67 r), "
-    "r = (average HR - resting HR) / (maximum HR - resting HR); else minutes",
-    "spike": "a run more than 10% longer than the longest run in the previous 30 days "
-    "(Frandsen 2025)",
-    "fitness_fatigue": "x_today = x_yesterday + (load_today - x_yesterday) / tau, tau 42 days "
-    "(fitness) and 7 days (fatigue), from 0; context only",
-    "acute_chronic": "mean daily load of the last 7 days / of the last 28 days; context only, "
-    "it did not predict injury in runners (Frandsen 2025)",
-    "pain_after_runs": "mean pain 0-3 days after the runs in a group minus mean pain after "
-    "the comparison days, Welch 95% confidence interval; shown from 5 days in each group",
-}
+
+
+def formulas(rules: TrainingRules) -> dict[str, str]:
+    """How each figure is worked out, with the thresholds of ``content/data/running.yaml``."""
+    spike = f"{100 * (rules.spike_ratio - 1):.0f}%"
+    return {
+        "session_load": "perceived exertion (0-10) x minutes when known (Foster 2001); else "
+        "Banister TRIMP = minutes x r x 0.64 e^(1.92 r), women 0.86 e^(1.67 r), "
+        "r = (average HR - resting HR) / (maximum HR - resting HR); else minutes",
+        "spike": f"a run more than {spike} longer than the longest run in the previous "
+        f"{rules.spike_window_days} days (Frandsen 2025)",
+        "fitness_fatigue": "x_today = x_yesterday + (load_today - x_yesterday) / tau, tau "
+        f"{rules.fitness_days:g} days (fitness) and {rules.fatigue_days:g} days (fatigue), "
+        "from 0; context only",
+        "acute_chronic": "mean daily load of the last 7 days / of the last 28 days; context "
+        "only, it did not predict injury in runners (Frandsen 2025)",
+        "pain_after_runs": f"mean pain 0-{rules.longest_lag_days} days after the runs in a "
+        "group minus mean pain after the comparison days, Welch 95% confidence interval; "
+        f"shown from {rules.fewest_days_per_group} days in each group",
+    }
 
 
 def import_(paths: list[str], *, as_json: bool, out: IO[str]) -> int:
@@ -88,7 +98,8 @@ class ProgressBar:
 
 def list_(*, as_json: bool, out: IO[str]) -> int:
     from backcoach.cli.store import open_user_store
-    from backcoach.services.running import activity_to_dict, average_pace
+    from backcoach.domain.running import average_pace
+    from backcoach.services.running import activity_to_dict
 
     rows = open_user_store().activities()
     if as_json:
@@ -129,13 +140,13 @@ def report(*, as_json: bool, chart: str | None, out: IO[str]) -> int:
         for file in write_running_chart(result.weeks, result.loads, result.pain, chart):
             print(f"Wrote {file}", file=sys.stderr)
     if as_json:
-        out.write(json.dumps(report_to_dict(result), indent=2, ensure_ascii=False) + "\n")
+        out.write(json.dumps(report_to_dict(result, rules), indent=2, ensure_ascii=False) + "\n")
         return EXIT_OK
     out.write(render_report(result, rules))
     return EXIT_OK
 
 
-def report_to_dict(result: Any) -> dict[str, Any]:
+def report_to_dict(result: Any, rules: TrainingRules) -> dict[str, Any]:
     return {
         "runs": [
             {
@@ -170,7 +181,7 @@ def report_to_dict(result: Any) -> dict[str, Any]:
             }
             for c in result.comparisons
         ],
-        "formulas": FORMULAS,
+        "formulas": formulas(rules),
         "context": {
             "note": "fitness, fatigue and the acute:chronic ratio are shown for context only; "
             "the ratio did not predict injury in runners (Frandsen 2025)",
@@ -220,8 +231,8 @@ def render_report(result: Any, rules: Any) -> str:
         text += wrap("No check-ins yet: run `backcoach checkin` daily to see this.", "  ")
     else:
         for comparison in result.comparisons:
-            if comparison.lag_days == 1 or (comparison.enough and _clear(comparison)):
-                text += wrap(comparison_text(comparison), "  ")
+            if comparison.lag_days == 1 or comparison.clear:
+                text += wrap(comparison_text(comparison, rules), "  ")
     methods: dict[str, int] = {}
     for r in runs:
         methods[r.method] = methods.get(r.method, 0) + 1
@@ -242,22 +253,18 @@ def render_report(result: Any, rules: Any) -> str:
         )
     text += "\nHOW THESE ARE WORKED OUT\n"
     text += "".join(
-        wrap(f"{name.replace('_', ' ')}: {how}.", "  ") for name, how in FORMULAS.items()
+        wrap(f"{name.replace('_', ' ')}: {how}.", "  ") for name, how in formulas(rules).items()
     )
     return text
 
 
-def _clear(c: Any) -> bool:
-    return c.low is not None and (c.low > 0 or c.high < 0)
-
-
-def comparison_text(c: Any) -> str:
+def comparison_text(c: Comparison, rules: TrainingRules) -> str:
     when = {0: "On the days of", 1: "On the days after"}.get(c.lag_days, f"{c.lag_days} days after")
     group = c.label.removeprefix("after ")
-    if not c.enough:
+    if c.difference is None:  # not enough data
         return (
             f"{when} {group}: not enough data yet ({c.days} and {c.other_days} days; we need "
-            "at least 5 of each)."
+            f"at least {rules.fewest_days_per_group} of each)."
         )
     direction = "higher" if c.difference >= 0 else "lower"
     other = c.against.removeprefix("after ")

@@ -94,13 +94,9 @@ def _running(store: Any, female: bool) -> list[Section]:
     if not runs:
         return []
     lines = []
-    shown = [
-        c
-        for c in report.comparisons
-        if c.low is not None and c.high is not None and (c.low > 0 or c.high < 0)
-    ]
+    shown = [c for c in report.comparisons if c.clear]
     if shown:
-        lines += [comparison_text(c) for c in shown[:4]]
+        lines += [comparison_text(c, rules) for c in shown[:4]]
     elif report.pain:
         lines.append(
             "Your check-ins do not yet show a clear link between your runs and your pain "
@@ -109,8 +105,9 @@ def _running(store: Any, female: bool) -> list[Section]:
     spikes = [r for r in runs if r.is_spike]
     if spikes:
         lines.append(
-            f"{len(spikes)} of your {len(runs)} runs were more than 10% longer than your "
-            "longest run in the 30 days before. Runs like these are linked to injury."
+            f"{len(spikes)} of your {len(runs)} runs were more than "
+            f"{100 * (rules.spike_ratio - 1):.0f}% longer than your longest run in the "
+            f"{rules.spike_window_days} days before. Runs like these are linked to injury."
         )
     by_id = {a.id: a for a in load_advice()}
     change = [f"{by_id[i].title}: {by_id[i].text}" for i in RUNNING_ADVICE if i in by_id]

@@ -48,6 +48,15 @@ class ActivitySummary(NamedTuple):
     source_id: str | None = None  # the source's own id (Strava's Activity ID)
 
 
+def average_pace(activity: ActivitySummary) -> float | None:
+    """Seconds per kilometre over the moving time (the elapsed time if none was moving);
+    None without a distance or a time."""
+    if not activity.distance_m or activity.distance_m < 1:
+        return None
+    seconds = activity.moving_s or activity.elapsed_s
+    return seconds / (activity.distance_m / 1000) if seconds else None
+
+
 def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Great-circle distance in metres between two points in degrees."""
     p1, p2 = math.radians(lat1), math.radians(lat2)

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Final, NamedTuple
 
-from backcoach.domain.running import ActivitySummary
+from backcoach.domain.running import ActivitySummary, average_pace
 
 RUNNING: Final = "running"
 
@@ -180,6 +180,11 @@ class Comparison(NamedTuple):
     def enough(self) -> bool:
         return self.difference is not None
 
+    @property
+    def clear(self) -> bool:
+        """Whether the 95% confidence interval leaves out no difference at all."""
+        return self.low is not None and self.high is not None and (self.low > 0 or self.high < 0)
+
 
 # Two-sided 97.5% quantiles of Student's t by degrees of freedom (1-30), then 1.96.
 _T975: Final = (
@@ -290,7 +295,6 @@ def pain_after_runs(
 
 
 def _pace(load: RunLoad) -> float | None:
+    """The run's pace, for runs of 500 m or more (shorter ones say little about speed)."""
     a = load.activity
-    if not a.distance_m or a.distance_m < 500:
-        return None
-    return (a.moving_s or a.elapsed_s) / (a.distance_m / 1000)
+    return average_pace(a) if a.distance_m and a.distance_m >= 500 else None

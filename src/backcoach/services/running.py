@@ -12,7 +12,13 @@ from datetime import date, datetime, tzinfo
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from backcoach.domain.running import ActivityFileError, ActivitySummary, NotAnActivityError
+from backcoach.domain.recovery import pain_by_day
+from backcoach.domain.running import (
+    ActivityFileError,
+    ActivitySummary,
+    NotAnActivityError,
+    average_pace,
+)
 from backcoach.domain.training import (
     Comparison,
     LoadCurves,
@@ -160,7 +166,7 @@ def running_report(
         seen = [a.max_hr for a in activities if a.max_hr]
         max_hr = float(max(seen)) if seen else None
     loads = run_loads(activities, days, max_hr=max_hr, female=female, rules=rules)
-    pain = {c.day: c.pain for c in checkins}
+    pain = pain_by_day(checkins)
     return RunningReport(
         loads=loads,
         weeks=weekly_volume(loads),
@@ -191,14 +197,6 @@ def activity_to_dict(activity_id: int, activity: ActivitySummary, source: str) -
         "truncated": activity.truncated,
         "source_file": source,
     }
-
-
-def average_pace(activity: ActivitySummary) -> float | None:
-    """Seconds per kilometre over the moving time (the elapsed time if none was moving)."""
-    if not activity.distance_m or activity.distance_m < 1:
-        return None
-    seconds = activity.moving_s or activity.elapsed_s
-    return seconds / (activity.distance_m / 1000) if seconds else None
 
 
 def _round(value: float | None) -> float | None:
