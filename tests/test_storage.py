@@ -118,16 +118,16 @@ def test_postgres_urls_are_parsed_into_settings() -> None:
 
 
 def test_an_empty_record_has_no_latest_assessment(store: Store) -> None:
-    assert store.latest_assessment() is None
+    assert store.latest_stored_assessment() is None
 
 
 def test_the_latest_assessment_comes_back_as_the_same_case(store: Store) -> None:
     older = CASE._replace(pain_intensity=8, id="alice-0")
     store.add_assessment(older, RESULT, TAKEN_AT - timedelta(days=7))
     store.add_assessment(CASE, RESULT, TAKEN_AT)
-    latest = store.latest_assessment()
+    latest = store.latest_stored_assessment()
     assert latest is not None
-    case, taken_at = latest
+    case, taken_at = latest.case, latest.taken_at
     assert case == CASE
     assert taken_at == TAKEN_AT
 
@@ -137,7 +137,7 @@ def test_an_assessment_needs_a_time_zone_and_a_triage_level(store: Store) -> Non
         store.add_assessment(CASE, RESULT, TAKEN_AT.replace(tzinfo=None))
     with pytest.raises(StoreError, match="triage level"):
         store.add_assessment(CASE, {"conditions": []}, TAKEN_AT)
-    assert store.latest_assessment() is None
+    assert store.latest_stored_assessment() is None
 
 
 def test_importing_sessions_twice_imports_them_once(store: Store, tmp_path: Path) -> None:

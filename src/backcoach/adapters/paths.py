@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
 
 
 def data_dir() -> Path:
@@ -51,10 +49,3 @@ def _umask() -> int:
     current = os.umask(0)
     os.umask(current)
     return current
-
-
-def write_private_json(path: Path, data: Any) -> None:
-    """Write JSON readable by the owner only, atomically (never a half-written file)."""
-    private_folder(path.parent)
-    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    write_atomically(path, text.encode("utf-8"), mode=0o600)

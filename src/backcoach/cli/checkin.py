@@ -459,7 +459,7 @@ def _save(
     rules: Any,
 ) -> int:
     from backcoach.cli import clock
-    from backcoach.services.recovery import NoAssessmentError, record_checkin
+    from backcoach.services.recovery import record_checkin
     from backcoach.storage.errors import DuplicateCheckInError, StoreError
 
     try:
@@ -481,9 +481,7 @@ def _save(
     except DuplicateCheckInError as exc:
         print(f"backcoach: {exc}. Use --edit to change it.", file=sys.stderr)
         return EXIT_DUPLICATE
-    except NoAssessmentError as exc:
-        raise UserError(str(exc)) from None
-    except StoreError as exc:
+    except StoreError as exc:  # (NoAssessmentError among them: assess first)
         raise UserError(str(exc)) from None
     if as_json:
         out.write(json.dumps(outcome_to_dict(outcome), indent=2, ensure_ascii=False) + "\n")

@@ -321,7 +321,7 @@ def summarise(
             pain=c.pain,
             average=average(pain, c.day, rules),
             routine_done=c.day in routine,
-            flare=c.day in flare_days and c.day in pain,
+            flare=c.day in flare_days,
         )
         for c in checkins
     )

@@ -338,13 +338,13 @@ class SummaryBuilder:
             start = datetime.fromtimestamp(self.first_t, UTC)
         first_t, last_t = self.first_t, self.last_t
         elapsed = last_t - first_t if first_t is not None and last_t is not None else 0.0
-        distance = self.device_distance if self.device_distance is not None else None
+        distance = self.device_distance
         if distance is None and self.has_positions:
             distance = self.position_m
         return ActivitySummary(
             sport=sport,
             start=start,
-            elapsed_s=float(elapsed or 0.0),
+            elapsed_s=float(elapsed),
             moving_s=self.moving_s,
             distance_m=distance,
             elevation_gain_m=self.elevation_gain(),

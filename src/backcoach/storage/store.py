@@ -158,11 +158,6 @@ class Store:
             fault_point("assessment")
         return int(record.id)
 
-    def latest_assessment(self) -> tuple[Case, datetime] | None:
-        """The answers of the latest assessment and when it was taken, or None."""
-        stored = self.latest_stored_assessment()
-        return None if stored is None else (stored.case, stored.taken_at)
-
     def latest_stored_assessment(self) -> StoredAssessment | None:
         from backcoach.storage.models import AssessmentRecord
 
@@ -395,11 +390,10 @@ class Store:
                 start__gte=activity.start - window,
                 start__lte=activity.start + window,
             )
-            for other in near.values("sport", "elapsed_s", "source_id"):
-                same_source = bool(activity.source_id) and other["source_id"] == activity.source_id
+            for other in near.values("sport", "elapsed_s"):
                 tolerance = max(60.0, 0.05 * max(other["elapsed_s"], activity.elapsed_s))
                 similar = abs(other["elapsed_s"] - activity.elapsed_s) <= tolerance
-                if same_source or (other["sport"] == activity.sport and similar):
+                if other["sport"] == activity.sport and similar:
                     return None
             if (
                 activity.source_id

@@ -302,8 +302,8 @@ def delete_everything(store: Store) -> dict[str, int]:
     counts: dict[str, int] = {}
     with store.atomic("deleting"):
         for table, model in reversed(list(_models().items())):
-            counts[table] = model.objects.count()
-            model.objects.all().delete()
+            _, deleted = model.objects.all().delete()
+            counts[table] = deleted.get(model._meta.label, 0)
     store._person_id = None
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:

@@ -26,7 +26,6 @@ from backcoach.domain.running import ActivityFileError, ActivitySummary
 MAX_FILE_BYTES = 512 * 1024 * 1024
 
 ACTIVITY_KINDS: Final = ("fit", "gpx", "tcx")
-ACTIVITY_SUFFIXES: Final = (".fit", ".gpx", ".tcx", ".fit.gz", ".gpx.gz", ".tcx.gz")
 NOT_AN_ACTIVITY_FILE: Final = "not an activity file (.fit, .gpx or .tcx, optionally .gz)"
 
 _GZIP_MAGIC: Final = b"\x1f\x8b"
@@ -165,7 +164,7 @@ def iter_activity_paths(paths: Sequence[Path]) -> Iterator[Path]:
     """The activity files among ``paths``: a file given is yielded as it is (so that one
     with a wrong name gets its "not an activity file" reason, and a missing one its "cannot
     read"); a folder is walked, in sorted order, keeping only names with an activity suffix
-    (:data:`ACTIVITY_SUFFIXES`, any case) and skipping hidden files and folders (``.*``,
+    (.fit, .gpx or .tcx, optionally .gz, any case) and skipping hidden files and folders (``.*``,
     e.g. macOS ``._x.gpx`` resource forks). Symbolic links to folders are not followed."""
     for path in paths:
         if not path.is_dir():
