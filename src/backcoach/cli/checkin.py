@@ -30,12 +30,12 @@ SCREEN_WORDS = {"yes": PRESENT, "no": ABSENT, "unknown": UNKNOWN, "?": UNKNOWN}
 
 
 def parse_day(text: str | None, today: date) -> date:
+    """``--date``: a date, or "today" (the default)."""
+    from backcoach.cli.clock import parse_date
+
     if text is None or text.strip().lower() == "today":
         return today
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise UserError(f"--date: use a date like 2026-11-30 (got {text!r})") from None
+    return parse_date(text, "--date")
 
 
 def parse_areas(text: str) -> tuple[str, ...]:

@@ -17,12 +17,15 @@ TODAY_ENV = "BACKCOACH_TODAY"
 
 def today() -> date:
     text = os.environ.get(TODAY_ENV)
-    if not text:
-        return date.today()
+    return parse_date(text, TODAY_ENV) if text else date.today()
+
+
+def parse_date(text: str, where: str) -> date:
+    """``2026-11-30`` as a date; UserError naming ``where`` (a flag, a variable) else."""
     try:
-        return date.fromisoformat(text)
+        return date.fromisoformat(text.strip())
     except ValueError:
-        raise UserError(f"{TODAY_ENV}: use a date like 2026-11-30 (got {text!r})") from None
+        raise UserError(f"{where}: use a date like 2026-11-30 (got {text!r})") from None
 
 
 def now() -> datetime:

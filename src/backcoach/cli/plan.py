@@ -150,12 +150,9 @@ def _startback_of(assessment: Assessment) -> str | None:
 
 
 def _start(text: str | None, today: date) -> date:
-    if text is None:
-        return today
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise UserError(f"--start: use a date like 2026-11-30 (got {text!r})") from None
+    from backcoach.cli.clock import parse_date
+
+    return today if text is None else parse_date(text, "--start")
 
 
 def _week_number(plan: Plan, today: date, step: int | None = None) -> int:

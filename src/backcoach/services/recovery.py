@@ -167,12 +167,11 @@ def check_imported_row(table: str, row: Mapping[str, Any]) -> None:
         except CheckInError as exc:
             raise RowError(exc.field, exc.problem) from None
     elif table == "assessments":
-        from backcoach.adapters.caseio import CaseError, case_from_dict
+        from backcoach.adapters.caseio import CaseError
+        from backcoach.storage.records import case_from_row
 
-        case = row["case"]
         try:
-            findings = case.get("findings") if isinstance(case, dict) else None
-            case_from_dict(case, set(findings) if isinstance(findings, dict) else set())
+            case_from_row(row["case"])
         except CaseError as exc:
             raise RowError("case", str(exc)) from None
         if not isinstance(row["result"], dict):

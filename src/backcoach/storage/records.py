@@ -25,8 +25,8 @@ def case_to_dict(case: Case) -> dict[str, Any]:
 def case_from_row(data: Any) -> Case:
     """The Case back from its stored JSON. Findings are checked against those stored, not
     today's catalog: the record keeps what was answered then."""
-    findings = data.get("findings", {}) if isinstance(data, dict) else {}
-    return case_from_dict(data, set(findings))
+    findings = data.get("findings") if isinstance(data, dict) else None
+    return case_from_dict(data, set(findings) if isinstance(findings, dict) else set())
 
 
 CHECKIN_FIELDS = (
