@@ -116,15 +116,15 @@ def _check_references(
     finding_ids: set[str],
     condition_ids: set[str],
 ) -> None:
+    from backcoach.content.validate import check_sources
+
     seen: set[str] = set()
     for item in items:
         aid: str = item["id"]
         if aid in seen:
             raise ContentError(ADVICE_FILE, aid, "id", "duplicate id")
         seen.add(aid)
-        for sid in item["sources"]:
-            if sid not in source_ids:
-                raise ContentError(ADVICE_FILE, aid, "sources", f"unknown source {sid!r}")
+        check_sources(ADVICE_FILE, aid, "sources", item["sources"], source_ids)
         for part in SELECTOR_FIELDS:
             selector = item[part]
             for cid in selector["conditions_any"]:

@@ -75,7 +75,12 @@ def validate_exercises(data_dir: str | Path = DATA_DIR) -> dict[str, Any]:
     """Validate the exercise library; return it as plain JSON-able data."""
     from pathlib import Path
 
-    from backcoach.content.validate import read_source_ids, read_yaml, validate_document
+    from backcoach.content.validate import (
+        check_sources,
+        read_source_ids,
+        read_yaml,
+        validate_document,
+    )
 
     data_dir = Path(data_dir)
     source_ids = read_source_ids(data_dir)
@@ -90,9 +95,7 @@ def validate_exercises(data_dir: str | Path = DATA_DIR) -> dict[str, Any]:
         if xid in seen:
             raise ContentError(EXERCISES_FILE, xid, "id", "duplicate id")
         seen.add(xid)
-        for sid in data["sources"]:
-            if sid not in source_ids:
-                raise ContentError(EXERCISES_FILE, xid, "sources", f"unknown source {sid!r}")
+        check_sources(EXERCISES_FILE, xid, "sources", data["sources"], source_ids)
         if not (drawings / data["drawing"]).is_file():
             raise ContentError(
                 EXERCISES_FILE, xid, "drawing", f"{DRAWINGS_FOLDER}/{data['drawing']} is missing"

@@ -61,7 +61,12 @@ def validate_questionnaires(data_dir: str | Path = DATA_DIR) -> dict[str, Any]:
     """Validate the questionnaire files; return them as plain JSON-able data."""
     from pathlib import Path
 
-    from backcoach.content.validate import read_source_ids, read_yaml, validate_document
+    from backcoach.content.validate import (
+        check_sources,
+        read_source_ids,
+        read_yaml,
+        validate_document,
+    )
 
     data_dir = Path(data_dir)
     source_ids = read_source_ids(data_dir)
@@ -86,9 +91,7 @@ def validate_questionnaires(data_dir: str | Path = DATA_DIR) -> dict[str, Any]:
         qid: str = data["id"]
         if path.stem != qid:  # file names are unique, so this keeps ids unique too
             raise ContentError(label, qid, "id", f"the file must be named {qid}.yaml")
-        for sid in data["sources"]:
-            if sid not in source_ids:
-                raise ContentError(label, qid, "sources", f"unknown source {sid!r}")
+        check_sources(label, qid, "sources", data["sources"], source_ids)
         _check_notice(folder, label, data)
         try:
             check_questionnaire(questionnaire_from_plain(data))

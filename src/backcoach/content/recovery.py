@@ -93,6 +93,8 @@ def validate_recovery(data_dir: str | Path = DATA_DIR) -> dict[str, Any]:
 
 
 def _check_references(plain: dict[str, Any], catalog: dict[str, Any]) -> None:
+    from backcoach.content.validate import check_sources
+
     sources = {s["id"] for s in catalog["sources"]}
     red_flags = {f["id"] for f in catalog["findings"] if f["red_flag"]}
     for fid in plain["rescreen"]["findings"]:
@@ -102,9 +104,7 @@ def _check_references(plain: dict[str, Any], catalog: dict[str, Any]) -> None:
     cited += [(name, item["sources"]) for name, item in plain["thresholds"].items()]
     cited += [(rule["id"], rule["sources"]) for rule in plain["adaptation"]]
     for item, ids in cited:
-        for sid in ids:
-            if sid not in sources:
-                raise ContentError(RECOVERY_FILE, item, "sources", f"unknown source {sid!r}")
+        check_sources(RECOVERY_FILE, item, "sources", ids, sources)
     rule_ids = [rule["id"] for rule in plain["adaptation"]]
     if sorted(rule_ids) != sorted(RULE_IDS):
         missing = sorted(set(RULE_IDS) - set(rule_ids))

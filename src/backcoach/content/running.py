@@ -8,7 +8,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from backcoach.content import loader
-from backcoach.content.loader import DATA_DIR, ContentError, cached
+from backcoach.content.loader import DATA_DIR, cached
 from backcoach.domain.training import TrainingRules
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ def load_plain(data_dir: str = DATA_DIR) -> dict[str, Any]:
 def validate_running(data_dir: str | Path = DATA_DIR) -> dict[str, Any]:
     from pathlib import Path
 
-    from backcoach.content.validate import read_yaml, validate_document
+    from backcoach.content.validate import check_sources, read_yaml, validate_document
 
     data_dir = Path(data_dir)
     catalog = loader.load_plain(os.fspath(data_dir))
@@ -47,9 +47,7 @@ def validate_running(data_dir: str | Path = DATA_DIR) -> dict[str, Any]:
     )
     sources = {s["id"] for s in catalog["sources"]}
     for name, item in plain["thresholds"].items():
-        for sid in item["sources"]:
-            if sid not in sources:
-                raise ContentError(RUNNING_FILE, name, "sources", f"unknown source {sid!r}")
+        check_sources(RUNNING_FILE, name, "sources", item["sources"], sources)
     return plain
 
 

@@ -7,6 +7,7 @@ catalog is missing or stale.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -115,13 +116,26 @@ def parse_items(
     return items
 
 
-def read_source_ids(data_dir: Path) -> set[str]:
-    """The ids of the sources registry (``sources/*.yaml``), each file validated."""
-    ids: set[str] = set()
+def read_sources(data_dir: Path) -> list[SourceItem]:
+    """The sources registry (``sources/*.yaml``), each file validated."""
+    sources: list[SourceItem] = []
     for path in sorted((data_dir / "sources").glob("*.yaml")):
         label = f"sources/{path.name}"
-        ids.update(s.id for s in parse_items(label, read_yaml(path, label), "sources", SourceItem))
-    return ids
+        sources.extend(parse_items(label, read_yaml(path, label), "sources", SourceItem))
+    return sources
+
+
+def read_source_ids(data_dir: Path) -> set[str]:
+    return {s.id for s in read_sources(data_dir)}
+
+
+def check_sources(
+    label: str, item: str | None, field: str, cited: Iterable[str], known: Collection[str]
+) -> None:
+    """Every source ``item`` cites is in the registry; else ContentError naming it."""
+    for sid in cited:
+        if sid not in known:
+            raise ContentError(label, item, field, f"unknown source {sid!r}")
 
 
 def content_hash(data_dir: Path) -> str:
@@ -140,10 +154,7 @@ def parse_file(
 
 
 def validate_directory(data_dir: Path) -> dict[str, Any]:
-    sources: list[SourceItem] = []
-    for path in sorted((data_dir / "sources").glob("*.yaml")):
-        label = f"sources/{path.name}"
-        sources.extend(parse_items(label, read_yaml(path, label), "sources", SourceItem))
+    sources = read_sources(data_dir)
     _unique(sources, "sources/*.yaml")
     findings = parse_file(data_dir, "findings.yaml", "findings", FindingItem)
     conditions = parse_file(data_dir, "conditions.yaml", "conditions", ConditionItem)
@@ -156,10 +167,9 @@ def validate_directory(data_dir: Path) -> dict[str, Any]:
         raise ContentError(
             "levels.yaml", None, "levels", "every one of the 5 triage levels needs advice"
         )
+    source_ids = {s.id for s in sources}
     for level in levels:
-        for sid in level.sources:
-            if sid not in {s.id for s in sources}:
-                raise ContentError("levels.yaml", level.id, "sources", f"unknown source {sid!r}")
+        check_sources("levels.yaml", level.id, "sources", level.sources, source_ids)
     _check_references(sources, findings, conditions, rules, models)
     return {
         "fingerprint": content_hash(data_dir),
@@ -193,9 +203,7 @@ def _check_references(
     condition_ids = {c.id for c in conditions}
 
     def need_sources(label: str, item: str, field: str, cited: list[str]) -> None:
-        for sid in cited:
-            if sid not in source_ids:
-                raise ContentError(label, item, field, f"unknown source {sid!r}")
+        check_sources(label, item, field, cited, source_ids)
 
     def need_findings(label: str, item: str, field: str, cited: list[str]) -> None:
         for fid in cited:
