@@ -82,18 +82,19 @@ def parse_peg(text: str) -> tuple[int, int, int]:
     return int(parts[0]), int(parts[1]), int(parts[2])
 
 
-RMDQ_ITEMS = 24
-
-
 def parse_rmdq(text: str) -> tuple[tuple[str, int], ...]:
     """``2,5,9`` (the statements ticked) or ``none``: all 24 answers, as rmdq1..rmdq24."""
+    from backcoach.domain.questionnaires import RMDQ_ITEMS
+
     ticked: set[int] = set()
     if text.strip().lower() != "none":
         for part in parse_list(text):
-            if not part.isdigit() or not 1 <= int(part) <= RMDQ_ITEMS:
-                raise UserError(f"--rmdq: give statement numbers from 1 to {RMDQ_ITEMS}, or none")
+            if not part.isdigit() or not 1 <= int(part) <= len(RMDQ_ITEMS):
+                raise UserError(
+                    f"--rmdq: give statement numbers from 1 to {len(RMDQ_ITEMS)}, or none"
+                )
             ticked.add(int(part))
-    return tuple(sorted((f"rmdq{n}", int(n in ticked)) for n in range(1, RMDQ_ITEMS + 1)))
+    return tuple(sorted((item, int(n in ticked)) for n, item in enumerate(RMDQ_ITEMS, start=1)))
 
 
 STARTBACK_HINT = (
@@ -104,13 +105,16 @@ STARTBACK_HINT = (
 
 def parse_startback(text: str) -> tuple[tuple[str, int], ...]:
     """``0,1,0,0,1,0,0,1,2``: STarT Back's 9 answers in order, as sb1..sb9."""
+    from backcoach.domain.questionnaires import EXPECTED_ITEMS, STARTBACK_ITEMS
+
     parts = parse_list(text)
-    if len(parts) != 9 or not all(p.isdigit() for p in parts):
+    allowed = EXPECTED_ITEMS["startback"]
+    if len(parts) != len(STARTBACK_ITEMS) or not all(p.isdigit() for p in parts):
         raise UserError(STARTBACK_HINT)
-    values = [int(p) for p in parts]
-    if any(v > 1 for v in values[:8]) or values[8] > 4:
+    answers = tuple(zip(STARTBACK_ITEMS, map(int, parts), strict=True))
+    if any(value not in allowed[item] for item, value in answers):
         raise UserError(STARTBACK_HINT)
-    return tuple((f"sb{n}", value) for n, value in enumerate(values, start=1))
+    return answers
 
 
 def _whole(low: int, high: int, hint: str) -> Callable[[str], int]:
@@ -225,23 +229,20 @@ def ask_screen(
     asker: Asker, given: dict[str, str], questions: Sequence[tuple[str, str, str]]
 ) -> dict[str, str]:
     """The safety re-screen as one grouped question, then one by one when needed."""
-    left = [(fid, question) for fid, question, _ in questions if fid not in given]
+    left = [(fid, question, label) for fid, question, label in questions if fid not in given]
     if not left:
         return given
     asker.say()
     asker.say("SAFETY CHECK. Since your back pain started, have you had any of these?")
-    from backcoach.content.loader import load_catalog
-
-    labels = {f.id: f.label for f in load_catalog().findings}
-    for fid, _ in left:
-        asker.say(f"  - {labels.get(fid) or fid}")
+    for _, _, label in left:
+        asker.say(f"  - {label}")
     word = asker.ask("Any of these? y (yes) / n (none of these) / ? (not sure) > ", _screen_word)
     answers = dict(given)
     if word == ABSENT:
-        answers.update({fid: ABSENT for fid, _ in left})
+        answers.update({fid: ABSENT for fid, _, _ in left})
         return answers
     asker.say("Please answer each one: y (yes), n (no) or ? (not sure).")
-    for fid, question in left:
+    for fid, question, _ in left:
         answer = asker.ask(f"{question} > ", _screen_word, optional=False)
         answers[fid] = answer or UNKNOWN
     return answers

@@ -332,6 +332,6 @@ def progress_report(store: Store, *, today: date, rules: RecoveryRules) -> Progr
 
 
 def rescreen_questions(catalog: Catalog, rules: RecoveryRules) -> list[tuple[str, str, str]]:
-    """The re-screen as (finding id, question, help), in the content file's order."""
+    """The re-screen as (finding id, question, short label), in the content file's order."""
     by_id = {f.id: f for f in catalog.findings}
-    return [(fid, by_id[fid].question, by_id[fid].help) for fid in rules.rescreen]
+    return [(fid, by_id[fid].question, by_id[fid].label or fid) for fid in rules.rescreen]
