@@ -63,6 +63,11 @@ def _models() -> dict[str, Any]:
     }
 
 
+def _table_of(model: Any) -> str | None:
+    """The export's table name for a model (what a foreign key refers to)."""
+    return next((t for t, m in _models().items() if m is model), None)
+
+
 def _person_rows(table: str, model: Any, person: int) -> Any:
     if table == "people":
         return model.objects.filter(id=person)
@@ -98,11 +103,7 @@ def export_record(store: Store, now: datetime) -> dict[str, Any]:
 
 
 def _to_json(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
+    return value.isoformat() if isinstance(value, date) else value  # datetimes too
 
 
 def write_csv_folder(document: Mapping[str, Any], folder: Path) -> list[Path]:
@@ -193,14 +194,6 @@ def _parse_document(document: Any) -> dict[str, list[Any]]:
     return parsed
 
 
-_REFERS_TO: Final = {
-    "person_id": "people",
-    "episode_id": "episodes",
-    "assessment_id": "assessments",
-    "plan_id": "plans",
-}
-
-
 def _row(model: Any, table: str, index: int, row: Any, ids: Mapping[str, set[int]]) -> Any:
     from django.core.exceptions import ValidationError
 
@@ -221,7 +214,7 @@ def _row(model: Any, table: str, index: int, row: Any, ids: Mapping[str, set[int
             values[name] = _from_json(field, row[name])
         except (ValueError, TypeError) as exc:
             raise BadExportError(f"{where}.{name}: {exc}") from None
-        target = _REFERS_TO.get(name)
+        target = _table_of(field.related_model) if field.is_relation else None
         if target and values[name] is not None and values[name] not in ids.get(target, set()):
             raise BadExportError(
                 f"{where}.{name}: refers to {target} id {values[name]}, not exported"
